@@ -1,0 +1,38 @@
+/* dense.c: the affine layer Z = X W^T + b.
+ * Dimensions: B batch rows; in, out the layer's input and output widths. */
+#include "dense.h"
+
+#include <assert.h>
+#include <gsl/gsl_blas.h>
+
+void dense_forward(const gsl_matrix *X, const gsl_matrix *W, const gsl_vector *b, gsl_matrix *Z)
+{
+    assert(X->size2 == W->size2 && Z->size1 == X->size1 && Z->size2 == W->size1);
+    /* [B x out] = [B x in][in x out] */
+    gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, X, W, 0.0, Z);
+    if (!b) return;
+    assert(b->size == Z->size2);
+    for (size_t i = 0; i < Z->size1; i++) {
+        double *z = gsl_matrix_ptr(Z, i, 0);
+        for (size_t j = 0; j < Z->size2; j++) z[j] += gsl_vector_get(b, j);
+    }
+}
+
+void dense_backward(const gsl_matrix *X, const gsl_matrix *W, const gsl_matrix *dZ,
+                    gsl_matrix *dX, gsl_matrix *dW, gsl_vector *db)
+{
+    assert(dZ->size1 == X->size1 && dZ->size2 == W->size1 && X->size2 == W->size2);
+    if (dX) {
+        assert(dX->size1 == X->size1 && dX->size2 == X->size2);
+        /* dX += dZ W:  [B x in] = [B x out][out x in] */
+        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, dZ, W, 1.0, dX);
+    }
+    /* dW += dZ^T X:  [out x in] = [out x B][B x in] */
+    if (dW) gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, dZ, X, 1.0, dW);
+    if (!db) return;
+    /* db += sum over the batch of dZ: every example's bias gradient adds up */
+    for (size_t i = 0; i < dZ->size1; i++) {
+        const double *g = gsl_matrix_const_ptr(dZ, i, 0);
+        for (size_t j = 0; j < dZ->size2; j++) *gsl_vector_ptr(db, j) += g[j];
+    }
+}
