@@ -164,6 +164,18 @@ size_t net_input_width(const Net *net)
     return net->cfg.input_width ? net->cfg.input_width : net->cfg.width;
 }
 
+void net_copy_branches(Net *dst, const Net *src)
+{
+    assert(dst->cfg.depth == src->cfg.depth && dst->cfg.width == src->cfg.width);
+    for (size_t l = 0; l < src->cfg.depth; l++) {
+        gsl_matrix_memcpy(dst->params[l]->W1, src->params[l]->W1);
+        gsl_vector_memcpy(dst->params[l]->b1, src->params[l]->b1);
+        gsl_matrix_memcpy(dst->params[l]->W2, src->params[l]->W2);
+        gsl_vector_memcpy(dst->params[l]->b2, src->params[l]->b2);
+    }
+    if (src->W_in && dst->W_in) gsl_matrix_memcpy(dst->W_in, src->W_in);
+}
+
 void net_forward(Net *net, const gsl_matrix *X)
 {
     assert(X->size1 == net->batch && X->size2 == net_input_width(net));

@@ -77,6 +77,11 @@ void net_free(Net *net);
 /* The width of the input net_forward expects: input_width, or n without a projection. */
 size_t net_input_width(const Net *net);
 
+/* Copies the branch parameters W1, b1, W2, b2 of every block and the input projection from src
+ * into dst, so that dst computes the same F in every block: with dst's shortcut NONE it is the
+ * plain twin of src. Depth, widths and batch must match. */
+void net_copy_branches(Net *dst, const Net *src);
+
 /* Forward through all blocks. X (B, net_input_width). */
 void net_forward(Net *net, const gsl_matrix *X);
 

@@ -1,0 +1,59 @@
+/* opts.h: the options shared by reslab's subcommands, parsed with getopt_long.
+ *
+ * Usage:
+ *     CliOptions o;  opts_defaults(&o);
+ *     int rc = opts_parse("flow", argc, argv, OPT_NET | OPT_OUTPUT, flow_usage, &o);
+ *     if (rc != OPTS_OK) return rc == OPTS_HELP ? 0 : 2;
+ *
+ * Every bad value gets one line on stderr naming the subcommand, the option and the value:
+ *     reslab flow: --depth: expected a whole number >= 1, got 'abc'
+ */
+#ifndef RESLAB_OPTS_H
+#define RESLAB_OPTS_H
+
+#include <stdio.h>
+
+#include "net.h"
+
+/* Which option groups a subcommand accepts (bit mask). */
+enum {
+    OPT_NET = 1,        /* --depth --width --hidden --batch --seed --init --act --shortcut
+                           --order --lambda --branch-scale --zero-last --bias-std --in-width
+                           --max-memory */
+    OPT_OUTPUT = 2,     /* --csv --npy DIR */
+    OPT_GRADCHECK = 4,  /* --step --entries --block --verbose */
+};
+
+enum { OPTS_OK = 0, OPTS_HELP = 1, OPTS_ERROR = 2 };
+
+typedef struct {
+    NetConfig net;
+    size_t batch;
+    unsigned long seed;
+    size_t max_memory;       /* bytes */
+    int csv;
+    const char *npy_dir;
+    double step;
+    size_t entries;          /* 0 = all */
+    int block;               /* gradcheck one block instead of a net */
+    int verbose;
+    int order_given;         /* 1 if --order was on the command line */
+} CliOptions;
+
+void opts_defaults(CliOptions *o);
+
+/* Parses argv (argv[0] is the subcommand's name). usage prints the subcommand's help.
+ * Returns OPTS_OK, OPTS_HELP (help printed on stdout) or OPTS_ERROR (message on stderr). */
+int opts_parse(const char *cmd, int argc, char **argv, unsigned groups, void (*usage)(FILE *),
+               CliOptions *o);
+
+/* Prints the help lines of the option groups. */
+void opts_print_help(FILE *f, unsigned groups);
+
+/* One line describing the net: "depth 10  width 16 ... seed 1". */
+void opts_describe(FILE *f, const CliOptions *o);
+
+/* Validates the net options and the memory estimate; prints "reslab CMD: ..." on failure. */
+int opts_check_net(const char *cmd, const CliOptions *o);
+
+#endif
