@@ -138,6 +138,16 @@ static int check_net(const CliOptions *o, const GradcheckOptions *go, gsl_rng *r
     return rc ? 2 : 0;
 }
 
+static void print_header(const CliOptions *o)
+{
+    if (!o->csv) {
+        printf("reslab gradcheck: central differences, h = %g, loss L = 0.5 ||x_L||^2 / B\n", o->step);
+        if (o->block) printf("one block: in-width %zu  ", o->net.input_width ? o->net.input_width : o->net.width);
+        printf("shortcut %s  ", block_shortcut_name(o->net.shortcut));
+        opts_describe(stdout, o);
+    }
+}
+
 int cmd_gradcheck(int argc, char **argv)
 {
     CliOptions o;
@@ -152,17 +162,12 @@ int cmd_gradcheck(int argc, char **argv)
     GradcheckOptions go = {o.step, o.entries, sample};
     NetcheckReport rep;
     char err[256] = "";
-    if (!o.csv) {
-        printf("reslab gradcheck: central differences, h = %g, loss L = 0.5 ||x_L||^2 / B\n", o.step);
-        if (o.block) printf("one block: in-width %zu  ", o.net.input_width ? o.net.input_width : o.net.width);
-        printf("shortcut %s  ", block_shortcut_name(o.net.shortcut));
-        opts_describe(stdout, &o);
-    }
     rc = o.block ? check_block(&o, &go, rng, &rep, err, sizeof err)
                  : check_net(&o, &go, rng, &rep, err, sizeof err);
     if (rc) {
         fprintf(stderr, "reslab gradcheck: %s\n", err);
     } else {
+        print_header(&o);
         rc = report(&o, &rep);
         netcheck_report_free(&rep);
     }

@@ -6,6 +6,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "status.h"
 
@@ -153,6 +155,12 @@ static int opts_apply(const char *cmd, int code, const char *name, const char *a
     return rc;
 }
 
+static int is_writable_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode) && access(path, W_OK | X_OK) == 0;
+}
+
 int opts_parse(const char *cmd, int argc, char **argv, unsigned groups, void (*usage)(FILE *),
                CliOptions *o)
 {
@@ -178,6 +186,10 @@ int opts_parse(const char *cmd, int argc, char **argv, unsigned groups, void (*u
             return OPTS_ERROR;
         }
         if (opts_apply(cmd, c, longopts[idx].name, optarg, o)) return OPTS_ERROR;
+    }
+    if (o->npy_dir && !is_writable_dir(o->npy_dir)) {
+        fprintf(stderr, "reslab %s: --npy: '%s' is not a writable directory\n", cmd, o->npy_dir);
+        return OPTS_ERROR;
     }
     if (optind < argc) {
         fprintf(stderr, "reslab %s: unexpected argument '%s' (see 'reslab %s --help')\n", cmd,
