@@ -30,7 +30,7 @@ static const struct {
     {{"init", required_argument, NULL, O_INIT}, OPT_NET, "I       he | glorot | orthogonal (default he)"},
     {{"act", required_argument, NULL, O_ACT}, OPT_NET, "A        relu | tanh | identity (default relu)"},
     {{"shortcut", required_argument, NULL, O_SHORTCUT}, OPT_NET,
-     "K   identity | zeropad (A) | project (B) | project-all (C) | scaled (default identity)"},
+     "K   identity | zeropad (A) | project (B) | project-all (C) | scaled | none (plain)"},
     {{"order", required_argument, NULL, O_ORDER}, OPT_NET, "O      post (2015) | pre (2016 pre-activation)"},
     {{"lambda", required_argument, NULL, O_LAMBDA}, OPT_NET, "X     factor of the scaled shortcut (default 0.5)"},
     {{"branch-scale", required_argument, NULL, O_BRANCH_SCALE}, OPT_NET,

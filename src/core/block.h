@@ -13,7 +13,8 @@
  * The branch (the residual function), with s the activation:
  *     F(a) = W2 s(W1 a + b1) + b2          W1 (h, n_in), b1 (h), W2 (n_out, h), b2 (n_out)
  * Orderings:
- *     post-activation (He et al. 2015, Eq. 1):   out = s(F(x) + S(x))
+ *     post-activation (He et al. 2015, Eq. 1 and the ReLU after the addition in its text):
+ *                                                out = s(F(x) + S(x))
  *     pre-activation  (He et al. 2016, Eq. 9):   out = F(s(x)) + S(x)      (f = identity)
  * Shortcuts S (He et al. 2015, Eq. 1-2 and options A/B/C):
  *     NONE        S(x) = 0               the plain twin

@@ -34,7 +34,28 @@ const char *gradcheck_verdict_name(GradcheckVerdict v)
 
 typedef struct {
     unsigned char *plus, *minus;   /* kink patterns at theta + h and theta - h */
+    double jitter;                 /* measured rounding noise of the loss near theta */
 } KinkScratch;
+
+/* The loss's rounding noise near theta, measured: L at value[i] + k delta, k = -4..4, with
+ * delta = 1e-9 max(|value[i]|, 1) (small enough that L is a parabola in k to far below eps |L|,
+ * large enough to change the low bits of every intermediate); the largest deviation of the nine
+ * values from their least-squares parabola a + b k + c k^2 (sums over k: k^2 60, k^4 708). */
+static double loss_jitter(const GradcheckTarget *t, const GradcheckTensor *ts, size_t i)
+{
+    double saved = ts->value[i], delta = 1e-9 * fmax(fabs(saved), 1.0), L[9];
+    double s0 = 0, s1 = 0, s2 = 0, dev = 0;
+    for (int k = -4; k <= 4; k++) {
+        ts->value[i] = saved + k * delta;
+        L[k + 4] = t->loss(t->ctx);
+    }
+    ts->value[i] = saved;
+    for (int k = -4; k <= 4; k++) s0 += L[k + 4], s1 += k * L[k + 4], s2 += k * k * L[k + 4];
+    double b = s1 / 60.0, c = (9.0 * s2 - 60.0 * s0) / (9.0 * 708.0 - 60.0 * 60.0);
+    double a = (s0 - 60.0 * c) / 9.0;
+    for (int k = -4; k <= 4; k++) dev = fmax(dev, fabs(L[k + 4] - (a + b * k + c * k * k)));
+    return isfinite(dev) ? dev : 0.0;
+}
 
 /* Checks one entry: perturbs value[i] to +h and -h, restores it, updates r. */
 static void check_entry(const GradcheckTarget *t, const GradcheckTensor *ts, size_t i, double h,
@@ -53,9 +74,11 @@ static void check_entry(const GradcheckTarget *t, const GradcheckTensor *ts, siz
         return;
     }
     double num = (lp - lm) / (2.0 * h), a = ts->grad[i];
-    /* resolution floor: rounding noise of the two loss values over 2h, at 1e-7 */
-    double tiny = GRADCHECK_NOISE_ULPS * DBL_EPSILON * (fabs(lp) + fabs(lm)) / (2.0 * h) /
-                  GRADCHECK_OK_BELOW;
+    /* resolution floor: rounding noise of the two loss values over 2h, at 1e-7; the noise is
+     * the larger of a few ulps of L and the measured jitter (which grows with depth) */
+    double noise = fmax(GRADCHECK_NOISE_ULPS * DBL_EPSILON * (fabs(lp) + fabs(lm)),
+                        GRADCHECK_JITTER_SAFETY * 2.0 * k->jitter);
+    double tiny = noise / (2.0 * h) / GRADCHECK_OK_BELOW;
     double den = fmax(fmax(fabs(a), fabs(num)), fmax(tiny, DBL_MIN));
     double rel = fabs(a - num) / den;
     if (isnan(rel)) rel = INFINITY;                     /* inf/NaN gradients are wrong */
@@ -77,6 +100,7 @@ static void check_tensor(const GradcheckTarget *t, const GradcheckTensor *ts,
     *r = (GradcheckResult){.name = ts->name, .len = ts->len};
     size_t m = o->max_entries && o->max_entries < ts->len ? o->max_entries : ts->len;
     size_t chosen = 0;
+    k->jitter = ts->len ? loss_jitter(t, ts, 0) : 0.0;
     for (size_t i = 0; i < ts->len && chosen < m; i++) {
         if (m < ts->len && gsl_rng_uniform(o->rng) * (double)(ts->len - i) >= (double)(m - chosen))
             continue;                                   /* selection sampling */
@@ -94,7 +118,7 @@ int gradcheck_run(const GradcheckTarget *t, const GradcheckTensor *tensors, size
         return status_set(err, errlen, RESLAB_ERR_INVALID, "the step h must be positive and finite");
     if (opt->max_entries && !opt->rng)
         return status_set(err, errlen, RESLAB_ERR_INVALID, "sampling entries needs an rng");
-    KinkScratch k = {NULL, NULL};
+    KinkScratch k = {NULL, NULL, 0.0};
     if (t->kinks) {
         k.plus = malloc(t->kink_len ? t->kink_len : 1);
         k.minus = malloc(t->kink_len ? t->kink_len : 1);

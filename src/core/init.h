@@ -10,7 +10,9 @@
  *               variance 2 / (fan_in + fan_out))
  *   orthogonal  W = gain * Q, Q with orthonormal rows or columns from the QR decomposition of a
  *               Gaussian matrix (signs fixed by diag R, so Q is Haar-distributed);
- *               gain = sqrt(2) for ReLU (keeps the second moment, like He), 1 otherwise.
+ *               gain = sqrt(2) for ReLU, 1 otherwise (like He, this keeps the second moment
+ *               when fan_out <= fan_in; with more outputs than inputs each unit gets
+ *               fan_in / fan_out of it)
  * Same rng state, same weights, bit for bit.
  */
 #ifndef RESLAB_INIT_H

@@ -12,6 +12,7 @@ int unroll_exact_form(const Net *net)
     const BlockConfig *b = &net->block;
     int f_identity = b->order == ORDER_PRE || b->act == ACT_IDENTITY;
     int h_identity = b->shortcut == SHORTCUT_IDENTITY || b->shortcut == SHORTCUT_ZEROPAD ||
+                     (b->shortcut == SHORTCUT_SCALED && b->lambda == 1.0) ||
                      (b->shortcut == SHORTCUT_PROJECT && !block_has_projection(b));
     return f_identity && h_identity;
 }
