@@ -1,7 +1,6 @@
 /* cmd_gradcheck.c: `reslab gradcheck`: every analytic gradient of a net (or of one block)
  * against central differences, with the verdict by the documented thresholds. */
 #include <string.h>
-#include <gsl/gsl_randist.h>
 
 #include "commands.h"
 #include "common.h"
@@ -96,19 +95,6 @@ static int report(const CliOptions *o, const NetcheckReport *rep)
     return v == GRADCHECK_OK ? 0 : 1;
 }
 
-/* One block's parameters drawn like a net's (init.h), biases ~ N(0, bias_std^2). */
-static int block_draw(const NetConfig *n, BlockParams *p, gsl_rng *rng)
-{
-    int rc = init_fill(n->init, n->act, p->W1, rng);
-    if (!rc) rc = init_fill(n->init, n->act, p->W2, rng);
-    if (!rc && p->Ws) rc = init_fill(n->init, ACT_IDENTITY, p->Ws, rng);
-    for (size_t i = 0; n->bias_std > 0 && i < p->b1->size; i++) gsl_vector_set(p->b1, i, gsl_ran_gaussian(rng, n->bias_std));
-    for (size_t i = 0; n->bias_std > 0 && i < p->b2->size; i++) gsl_vector_set(p->b2, i, gsl_ran_gaussian(rng, n->bias_std));
-    gsl_matrix_scale(p->W2, n->zero_last ? 0.0 : n->branch_scale);
-    gsl_vector_scale(p->b2, n->zero_last ? 0.0 : n->branch_scale);
-    return rc;
-}
-
 static int check_block(const CliOptions *o, const GradcheckOptions *go, gsl_rng *rng,
                        NetcheckReport *rep, char *err, size_t errlen)
 {
@@ -118,7 +104,7 @@ static int check_block(const CliOptions *o, const GradcheckOptions *go, gsl_rng 
     if (block_config_check(&cfg, err, errlen)) return 2;
     BlockParams *p = block_params_alloc(&cfg);
     gsl_matrix *x = p ? cli_input(o->batch, cfg.n_in, rng) : NULL;
-    int rc = !x || block_draw(n, p, rng) ? RESLAB_ERR_NOMEM
+    int rc = !x || net_draw_block(n, p, rng) ? RESLAB_ERR_NOMEM
                                          : netcheck_block(&cfg, p, x, go, rep, err, errlen);
     if (rc == RESLAB_ERR_NOMEM) status_set(err, errlen, rc, "out of memory");
     block_params_free(p);

@@ -68,9 +68,7 @@ int net_config_check(const NetConfig *cfg, size_t batch, size_t limit, char *err
     return RESLAB_OK;
 }
 
-/* Draws one block's weights: W1, W2 (and Ws) by the chosen init, biases ~ N(0, bias_std^2),
- * then F's last layer scaled by branch_scale or zeroed. */
-static int net_init_block(const NetConfig *cfg, BlockParams *p, gsl_rng *rng)
+int net_draw_block(const NetConfig *cfg, BlockParams *p, gsl_rng *rng)
 {
     int rc = init_fill(cfg->init, cfg->act, p->W1, rng);
     if (!rc) rc = init_fill(cfg->init, cfg->act, p->W2, rng);
@@ -101,7 +99,7 @@ static int net_alloc_blocks(Net *net, gsl_rng *rng)
         if (!net->params[l] || !net->cache[l]) return RESLAB_ERR_NOMEM;
         if (net->grads && !(net->grads[l] = block_params_alloc(&net->block)))
             return RESLAB_ERR_NOMEM;
-        if (net_init_block(&net->cfg, net->params[l], rng)) return RESLAB_ERR_NOMEM;
+        if (net_draw_block(&net->cfg, net->params[l], rng)) return RESLAB_ERR_NOMEM;
     }
     for (size_t l = 0; l <= L; l++)
         if (!(net->dx[l] = gsl_matrix_calloc(B, n))) return RESLAB_ERR_NOMEM;

@@ -69,6 +69,11 @@ size_t net_memory_bytes(const NetConfig *cfg, size_t batch);
  * RESLAB_ERR_TOOBIG whose message states the estimate and the limit. */
 int net_config_check(const NetConfig *cfg, size_t batch, size_t limit, char *err, size_t errlen);
 
+/* Draws one block's parameters as net_alloc does, for a block of any widths: W1, W2 (and Ws,
+ * with the linear-layer gain) by cfg->init, biases ~ N(0, bias_std^2), then F's last layer
+ * (W2, b2) scaled by branch_scale, or zeroed with zero_last. RESLAB_OK or RESLAB_ERR_NOMEM. */
+int net_draw_block(const NetConfig *cfg, BlockParams *p, gsl_rng *rng);
+
 /* Allocates the net and draws its weights from rng. The config must have passed
  * net_config_check. NULL if out of memory. */
 Net *net_alloc(const NetConfig *cfg, size_t batch, gsl_rng *rng);
