@@ -1,6 +1,6 @@
 /* reslab-bench.c: how fast is one training step of a residual net, against the BLAS it runs on?
  *
- * Usage:   ninja -C build && ./build/src/bench/reslab-bench        (about a minute; exit status 0)
+ * Usage:   ninja -C build && ./build/src/bench/reslab-bench        (about 30 s; exit status 0)
  *
  * A benchmark, not a test: it prints figures and always exits 0 (speed is never a test verdict).
  * Dimensions: B batch, n width of the residual stream, h = n hidden width inside F, L depth.
@@ -16,7 +16,7 @@
  *    3) once STEP_MAX_SECONDS are spent; the figure is the median time per step.
  *    Flops per block per step, the six matrix products only:
  *        forward   z1 = x W1^T, F = a1 W2^T                      2 x 2 B n h
- *        backward  dW2 += dy^T a1, da1 = dy W2, dW1 += dz1^T x,
+ *        backward  dW2 += dy^T a1, da1 += dy W2, dW1 += dz1^T x,
  *                  dx += dz1 W1                                  4 x 2 B n h
  *                  total                                         12 B n h
  *    The elementwise work is ignored in the count, though it is timed: bias adds, ReLU forward
@@ -32,7 +32,10 @@
  * CBLAS shows. Inputs and weights come from an mt19937 gsl_rng with the printed seed.
  * Note: with He init and the post-order identity shortcut the activations grow with depth, so at
  * L = 1000 the loss overflows to inf (the loss column shows it); x86 arithmetic on inf and NaN
- * runs at full speed, so the timings stand.
+ * runs at full speed (only subnormals are slow), so the timings stand.
+ * The 1-minute load average is printed at the start and the end: on a shared 2-core machine the
+ * figures move by 10-30 % with what else runs, most for the L3-bound rows (n = 16 and 64 at
+ * L = 1000, n = 64 at L = 100).
  */
 #define _GNU_SOURCE                         /* dladdr */
 #include <dlfcn.h>
@@ -50,6 +53,7 @@
 
 #include "config.h"
 #include "net.h"
+#include "status.h"
 
 #if RESLAB_HAVE_OPENBLAS
 void openblas_set_num_threads(int);
@@ -77,7 +81,7 @@ static const size_t widths[] = {16, 64, 256}, depths[] = {10, 100, 1000}, batche
 
 typedef struct {
     size_t n, L, B;
-    int skipped;       /* 1: above the memory limit; 2: allocation failed */
+    int skipped;       /* 1: above the memory limit; 2: invalid config or allocation failed */
     double ms, us_per_block, gflops, pct;
 } Result;
 
@@ -121,7 +125,7 @@ static double time_repetition(UnitFn fn, void *ctx, double min_seconds)
 static double time_median(UnitFn fn, void *ctx, double rep_seconds, size_t min_reps,
                           double min_total, double max_total, size_t *reps_out)
 {
-    static double per_unit[MAX_REPS];
+    double per_unit[MAX_REPS];
     size_t reps = 0;
     fn(ctx);
     double t0 = now_seconds();
@@ -140,7 +144,8 @@ typedef struct { gsl_matrix *A, *B, *C; } DgemmCtx;
 static void dgemm_unit(void *ctx)
 {
     DgemmCtx *d = ctx;
-    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, d->A, d->B, 0.0, d->C);   /* [n x n] = [n x n][n x n] */
+    /* [n x n] = [n x n][n x n] */
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, d->A, d->B, 0.0, d->C);
 }
 
 /* The single-thread DGEMM ceiling in GFLOP/s, or 0 if out of memory. */
@@ -195,12 +200,18 @@ static Result bench_step(size_t n, size_t L, size_t B, double dgemm_gflops, gsl_
     size_t bytes = net_memory_bytes(&cfg, B);
     printf("%5zu %5zu %4zu %9.1f ", n, L, B, (double)bytes / (1 << 20));
     char err[256];
-    if (bytes > BENCH_MEMORY_LIMIT || net_config_check(&cfg, B, BENCH_MEMORY_LIMIT, err, sizeof err)) {
+    if (bytes > BENCH_MEMORY_LIMIT) {
         r.skipped = 1;
         printf("  skipped: memory (above %.0f GiB)\n", (double)BENCH_MEMORY_LIMIT / (1 << 30));
         return r;
     }
-    StepCtx s = {net_alloc(&cfg, B, rng), gsl_matrix_alloc(B, n), malloc((L + 1) * sizeof(double)), 0};
+    if (net_config_check(&cfg, B, BENCH_MEMORY_LIMIT, err, sizeof err) != RESLAB_OK) {
+        r.skipped = 2;
+        printf("  skipped: %s\n", err);
+        return r;
+    }
+    StepCtx s = {net_alloc(&cfg, B, rng), gsl_matrix_alloc(B, n),
+                 malloc((L + 1) * sizeof(double)), 0.0};
     if (s.net && s.X && s.norms) {
         for (size_t i = 0; i < B; i++)
             for (size_t j = 0; j < n; j++) gsl_matrix_set(s.X, i, j, gsl_ran_gaussian(rng, 1.0));
@@ -222,6 +233,16 @@ static Result bench_step(size_t n, size_t L, size_t B, double dgemm_gflops, gsl_
     gsl_matrix_free(s.X);
     free(s.norms);
     return r;
+}
+
+/* The machine is shared: the 1-minute load average says how much else was running. */
+static void print_load(const char *when)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    double load;
+    if (f && fscanf(f, "%lf", &load) == 1)
+        printf("load     %.2f (1-minute average, %s)\n", load, when);
+    if (f) fclose(f);
 }
 
 static void print_cpu_model(void)
@@ -255,7 +276,9 @@ static void print_blas(void)
     Dl_info info;
     if (dladdr((void *)cblas_dgemm, &info) && info.dli_fname)
         printf("         cblas_dgemm from %s\n", info.dli_fname);
-    printf("threads  %d (BLAS), this program single-threaded\n", threads);
+    const char *env = getenv("OPENBLAS_NUM_THREADS");
+    printf("threads  %d (BLAS; OPENBLAS_NUM_THREADS=%s), this program single-threaded\n", threads,
+           env ? env : "unset");
 }
 
 static void print_targets(const Result *res, size_t count, double dgemm_gflops)
@@ -266,7 +289,7 @@ static void print_targets(const Result *res, size_t count, double dgemm_gflops)
     for (size_t i = 0; i < count; i++) {
         const Result *r = &res[i];
         if (r->n != 256 || r->B != 32) continue;
-        if (r->skipped) printf("    L = %4zu   skipped: memory                 SKIP\n", r->L);
+        if (r->skipped) printf("    L = %4zu   skipped                         SKIP\n", r->L);
         else
             printf("    L = %4zu   %8.2f GFLOP/s = %5.1f %%      %s\n", r->L, r->gflops, r->pct,
                    r->pct >= 100.0 * TARGET_FRACTION ? "PASS" : "MISS");
@@ -275,7 +298,7 @@ static void print_targets(const Result *res, size_t count, double dgemm_gflops)
     for (size_t i = 0; i < count; i++) {
         const Result *r = &res[i];
         if (r->n != 16 || r->B != 1) continue;
-        if (r->skipped) printf("    L = %4zu   skipped: memory                 SKIP\n", r->L);
+        if (r->skipped) printf("    L = %4zu   skipped                         SKIP\n", r->L);
         else
             printf("    L = %4zu   %8.3f us per block              %s\n", r->L, r->us_per_block,
                    r->us_per_block < TARGET_US_PER_BLOCK ? "PASS" : "MISS");
@@ -289,6 +312,7 @@ int main(void)
            RESLAB_VERSION);
     print_cpu_model();
     print_blas();
+    print_load("at start");
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!rng) return 0;
     gsl_rng_set(rng, BENCH_SEED);
@@ -302,7 +326,7 @@ int main(void)
            "at most ~%.0f s\n\n", REP_SECONDS, STEP_MIN_REPS, STEP_MIN_SECONDS, STEP_MAX_SECONDS);
     printf("%5s %5s %4s %9s %5s %10s %9s %8s %7s %10s\n", "n", "L", "B", "mem MiB", "reps",
            "ms/step", "us/block", "GFLOP/s", "%DGEMM", "loss");
-    static Result res[NW * ND * NB];
+    Result res[NW * ND * NB];
     size_t count = 0;
     for (size_t i = 0; i < NW; i++)
         for (size_t j = 0; j < ND; j++)
@@ -311,7 +335,9 @@ int main(void)
                 fflush(stdout);
             }
     print_targets(res, count, dgemm_gflops);
-    printf("\ntotal run time %.1f s\n", now_seconds() - t_start);
+    printf("\n");
+    print_load("at end");
+    printf("total run time %.1f s\n", now_seconds() - t_start);
     gsl_rng_free(rng);
     return 0;
 }

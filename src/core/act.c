@@ -31,17 +31,21 @@ int act_parse(const char *name, Activation *out)
 
 int act_has_kink(Activation a) { return a == ACT_RELU; }
 
+/* The activation's loop is chosen once per matrix, not per element: this runs on every
+ * layer of every step. */
 void act_forward(Activation a, const gsl_matrix *z, gsl_matrix *out)
 {
     assert(z->size1 == out->size1 && z->size2 == out->size2);
+    size_t n = z->size2;
     for (size_t i = 0; i < z->size1; i++) {
         const double *zr = gsl_matrix_const_ptr(z, i, 0);
         double *o = gsl_matrix_ptr(out, i, 0);
-        for (size_t j = 0; j < z->size2; j++) {
-            double v = zr[j];
-            /* relu(z) = max(z, 0); tanh; identity */
-            o[j] = a == ACT_RELU ? (v > 0.0 ? v : 0.0) : a == ACT_TANH ? tanh(v) : v;
-        }
+        if (a == ACT_RELU)
+            for (size_t j = 0; j < n; j++) o[j] = zr[j] > 0.0 ? zr[j] : 0.0;   /* max(z, 0) */
+        else if (a == ACT_TANH)
+            for (size_t j = 0; j < n; j++) o[j] = tanh(zr[j]);
+        else if (o != zr)
+            for (size_t j = 0; j < n; j++) o[j] = zr[j];
     }
 }
 
@@ -49,17 +53,19 @@ void act_backward(Activation a, const gsl_matrix *z, const gsl_matrix *dout, gsl
 {
     assert(z->size1 == dout->size1 && z->size2 == dout->size2);
     assert(z->size1 == dz->size1 && z->size2 == dz->size2);
+    size_t n = z->size2;
     for (size_t i = 0; i < z->size1; i++) {
         const double *zr = gsl_matrix_const_ptr(z, i, 0);
         const double *g = gsl_matrix_const_ptr(dout, i, 0);
         double *d = gsl_matrix_ptr(dz, i, 0);
-        for (size_t j = 0; j < z->size2; j++) {
-            double t;
-            switch (a) {
-            case ACT_RELU: d[j] += zr[j] > 0.0 ? g[j] : 0.0; break;   /* relu' = [z > 0] */
-            case ACT_TANH: t = tanh(zr[j]); d[j] += g[j] * (1.0 - t * t); break;
-            case ACT_IDENTITY: d[j] += g[j]; break;
+        if (a == ACT_RELU)                                   /* relu' = [z > 0] */
+            for (size_t j = 0; j < n; j++) d[j] += zr[j] > 0.0 ? g[j] : 0.0;
+        else if (a == ACT_TANH)                              /* tanh' = 1 - tanh^2 */
+            for (size_t j = 0; j < n; j++) {
+                double t = tanh(zr[j]);
+                d[j] += g[j] * (1.0 - t * t);
             }
-        }
+        else
+            for (size_t j = 0; j < n; j++) d[j] += g[j];
     }
 }

@@ -12,9 +12,10 @@ void dense_forward(const gsl_matrix *X, const gsl_matrix *W, const gsl_vector *b
     gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, X, W, 0.0, Z);
     if (!b) return;
     assert(b->size == Z->size2);
+    const double *bv = b->data;
     for (size_t i = 0; i < Z->size1; i++) {
         double *z = gsl_matrix_ptr(Z, i, 0);
-        for (size_t j = 0; j < Z->size2; j++) z[j] += gsl_vector_get(b, j);
+        for (size_t j = 0; j < Z->size2; j++) z[j] += bv[j * b->stride];
     }
 }
 
@@ -31,8 +32,9 @@ void dense_backward(const gsl_matrix *X, const gsl_matrix *W, const gsl_matrix *
     if (dW) gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, dZ, X, 1.0, dW);
     if (!db) return;
     /* db += sum over the batch of dZ: every example's bias gradient adds up */
+    double *dbv = db->data;
     for (size_t i = 0; i < dZ->size1; i++) {
         const double *g = gsl_matrix_const_ptr(dZ, i, 0);
-        for (size_t j = 0; j < dZ->size2; j++) *gsl_vector_ptr(db, j) += g[j];
+        for (size_t j = 0; j < dZ->size2; j++) dbv[j * db->stride] += g[j];
     }
 }

@@ -242,8 +242,10 @@ void net_grad_norms(const Net *net, double *norms)
     for (size_t l = 0; l <= net->cfg.depth; l++) {
         const gsl_matrix *d = net->dx[l];
         double s = 0.0;
-        for (size_t i = 0; i < d->size1; i++)
-            for (size_t j = 0; j < d->size2; j++) s += gsl_matrix_get(d, i, j) * gsl_matrix_get(d, i, j);
+        for (size_t i = 0; i < d->size1; i++) {
+            const double *r = gsl_matrix_const_ptr(d, i, 0);
+            for (size_t j = 0; j < d->size2; j++) s += r[j] * r[j];
+        }
         norms[l] = sqrt(s);
     }
 }
