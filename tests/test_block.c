@@ -145,6 +145,45 @@ static void test_backward_adds_shortcut_gradient(Check *c)
     gsl_rng_free(rng);
 }
 
+/* dense.c takes a matrix-vector path for one example (dgemv, dger) and a matrix-matrix path
+ * for a batch (dgemm): a batch of 3 must give the rows of three batch-1 runs, and the batch's
+ * parameter gradients their sum. */
+#define PATHS_RTOL 1e-12     /* the same products summed in another order: rounding only */
+static void test_batch_equals_single_examples(Check *c)
+{
+    gsl_rng *rng = tu_rng(21);
+    BlockConfig cfg = {3, 5, 4, ACT_TANH, SHORTCUT_PROJECT, ORDER_PRE, 1.0};
+    size_t B = 3;
+    BlockParams *p = block_params_alloc(&cfg), *gb = block_params_alloc(&cfg), *g1 = block_params_alloc(&cfg);
+    BlockCache *cb = block_cache_alloc(&cfg, B), *c1 = block_cache_alloc(&cfg, 1);
+    BlockWork *wb = block_work_alloc(&cfg, B), *w1 = block_work_alloc(&cfg, 1);
+    gsl_matrix *x = gsl_matrix_alloc(B, 3), *dout = gsl_matrix_alloc(B, 5);
+    gsl_matrix *dxb = gsl_matrix_calloc(B, 3), *dx1 = gsl_matrix_calloc(B, 3);
+    tu_fill_block(p, rng, 0.7);
+    tu_fill(x, rng, 1.0);
+    tu_fill(dout, rng, 1.0);
+    block_forward(&cfg, p, x, cb);
+    block_backward(&cfg, dxb, gb, dout, x, p, cb, wb);
+    double out_diff = 0.0;
+    for (size_t i = 0; i < B; i++) {
+        gsl_matrix_const_view xi = gsl_matrix_const_submatrix(x, i, 0, 1, 3);
+        gsl_matrix_const_view di = gsl_matrix_const_submatrix(dout, i, 0, 1, 5);
+        gsl_matrix_view dxi = gsl_matrix_submatrix(dx1, i, 0, 1, 3);
+        gsl_matrix_const_view oi = gsl_matrix_const_submatrix(cb->out, i, 0, 1, 5);
+        block_forward(&cfg, p, &xi.matrix, c1);
+        out_diff = fmax(out_diff, tu_maxdiff(c1->out, &oi.matrix));
+        block_backward(&cfg, &dxi.matrix, g1, &di.matrix, &xi.matrix, p, c1, w1);
+    }
+    check_below(c, "batch of 3 vs three single examples: outputs", out_diff / tu_maxabs(cb->out), PATHS_RTOL);
+    check_below(c, "batch of 3 vs three single examples: dL/dx", tu_maxdiff(dxb, dx1) / tu_maxabs(dxb), PATHS_RTOL);
+    check_below(c, "batch of 3 vs the sum of three single examples: dW1", tu_maxdiff(gb->W1, g1->W1) / tu_maxabs(gb->W1), PATHS_RTOL);
+    check_below(c, "batch of 3 vs the sum of three single examples: dWs", tu_maxdiff(gb->Ws, g1->Ws) / tu_maxabs(gb->Ws), PATHS_RTOL);
+    block_params_free(p); block_params_free(gb); block_params_free(g1);
+    block_cache_free(cb); block_cache_free(c1); block_work_free(wb); block_work_free(w1);
+    gsl_matrix_free(x); gsl_matrix_free(dout); gsl_matrix_free(dxb); gsl_matrix_free(dx1);
+    gsl_rng_free(rng);
+}
+
 static void test_config_errors_are_reported(Check *c)
 {
     char err[256] = "";
@@ -167,6 +206,7 @@ int main(void)
     test_hand_computed_block(&c);
     test_backward_adds_shortcut_gradient(&c);
     test_config_errors_are_reported(&c);
+    test_batch_equals_single_examples(&c);
     test_every_variant_passes_gradcheck(&c);
     return check_done(&c);
 }

@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "status.h"
@@ -31,6 +32,17 @@ int act_parse(const char *name, Activation *out)
 
 int act_has_kink(Activation a) { return a == ACT_RELU; }
 
+/* keep if z > 0, else +0.0, without a branch: the sign pattern of z is random, so a branch
+ * would be mispredicted half the time. Bit for bit the same as z > 0.0 ? keep : 0.0. */
+static inline double relu_select(double z, double keep)
+{
+    uint64_t bits;
+    memcpy(&bits, &keep, sizeof bits);
+    bits &= -(uint64_t)(z > 0.0);
+    memcpy(&keep, &bits, sizeof keep);
+    return keep;
+}
+
 /* The activation's loop is chosen once per matrix, not per element: this runs on every
  * layer of every step. */
 void act_forward(Activation a, const gsl_matrix *z, gsl_matrix *out)
@@ -41,7 +53,7 @@ void act_forward(Activation a, const gsl_matrix *z, gsl_matrix *out)
         const double *zr = gsl_matrix_const_ptr(z, i, 0);
         double *o = gsl_matrix_ptr(out, i, 0);
         if (a == ACT_RELU)
-            for (size_t j = 0; j < n; j++) o[j] = zr[j] > 0.0 ? zr[j] : 0.0;   /* max(z, 0) */
+            for (size_t j = 0; j < n; j++) o[j] = relu_select(zr[j], zr[j]);   /* max(z, 0) */
         else if (a == ACT_TANH)
             for (size_t j = 0; j < n; j++) o[j] = tanh(zr[j]);
         else if (o != zr)
@@ -59,7 +71,7 @@ void act_backward(Activation a, const gsl_matrix *z, const gsl_matrix *dout, gsl
         const double *g = gsl_matrix_const_ptr(dout, i, 0);
         double *d = gsl_matrix_ptr(dz, i, 0);
         if (a == ACT_RELU)                                   /* relu' = [z > 0] */
-            for (size_t j = 0; j < n; j++) d[j] += zr[j] > 0.0 ? g[j] : 0.0;
+            for (size_t j = 0; j < n; j++) d[j] += relu_select(zr[j], g[j]);
         else if (a == ACT_TANH)                              /* tanh' = 1 - tanh^2 */
             for (size_t j = 0; j < n; j++) {
                 double t = tanh(zr[j]);

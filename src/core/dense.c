@@ -8,8 +8,13 @@
 void dense_forward(const gsl_matrix *X, const gsl_matrix *W, const gsl_vector *b, gsl_matrix *Z)
 {
     assert(X->size2 == W->size2 && Z->size1 == X->size1 && Z->size2 == W->size1);
-    /* [B x out] = [B x in][in x out] */
-    gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, X, W, 0.0, Z);
+    if (X->size1 == 1) {                 /* one example: z = W x, a matrix-vector product */
+        gsl_vector_const_view x = gsl_matrix_const_row(X, 0);
+        gsl_vector_view z = gsl_matrix_row(Z, 0);
+        gsl_blas_dgemv(CblasNoTrans, 1.0, W, &x.vector, 0.0, &z.vector);   /* [out] = [out x in][in] */
+    } else {                             /* [B x out] = [B x in][in x out] */
+        gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, X, W, 0.0, Z);
+    }
     if (!b) return;
     assert(b->size == Z->size2);
     const double *bv = b->data;
@@ -23,13 +28,23 @@ void dense_backward(const gsl_matrix *X, const gsl_matrix *W, const gsl_matrix *
                     gsl_matrix *dX, gsl_matrix *dW, gsl_vector *db)
 {
     assert(dZ->size1 == X->size1 && dZ->size2 == W->size1 && X->size2 == W->size2);
-    if (dX) {
-        assert(dX->size1 == X->size1 && dX->size2 == X->size2);
-        /* dX += dZ W:  [B x in] = [B x out][out x in] */
-        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, dZ, W, 1.0, dX);
+    if (X->size1 == 1) {                 /* one example: dgemv and a rank-1 update (dger) */
+        gsl_vector_const_view x = gsl_matrix_const_row(X, 0), dz = gsl_matrix_const_row(dZ, 0);
+        if (dX) {
+            assert(dX->size1 == 1 && dX->size2 == X->size2);
+            gsl_vector_view dx = gsl_matrix_row(dX, 0);
+            gsl_blas_dgemv(CblasTrans, 1.0, W, &dz.vector, 1.0, &dx.vector);  /* dx += W^T dz */
+        }
+        if (dW) gsl_blas_dger(1.0, &dz.vector, &x.vector, dW);             /* dW += dz x^T */
+    } else {
+        if (dX) {
+            assert(dX->size1 == X->size1 && dX->size2 == X->size2);
+            /* dX += dZ W:  [B x in] = [B x out][out x in] */
+            gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, dZ, W, 1.0, dX);
+        }
+        /* dW += dZ^T X:  [out x in] = [out x B][B x in] */
+        if (dW) gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, dZ, X, 1.0, dW);
     }
-    /* dW += dZ^T X:  [out x in] = [out x B][B x in] */
-    if (dW) gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, dZ, X, 1.0, dW);
     if (!db) return;
     /* db += sum over the batch of dZ: every example's bias gradient adds up */
     double *dbv = db->data;
