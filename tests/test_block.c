@@ -12,6 +12,9 @@
 #define EXACT 0.0            /* identities that involve no rounding at all: bit-exact */
 #define ROUNDING 1e-15       /* a handful of double operations on O(1) values */
 
+static void run_gradcheck(Check *c, BlockConfig cfg, size_t B, unsigned long seed);
+static void test_jacobian(Check *c, BlockConfig cfg, unsigned long seed);
+
 static void run_gradcheck(Check *c, BlockConfig cfg, size_t B, unsigned long seed)
 {
     char err[256], what[160];
@@ -29,9 +32,9 @@ static void run_gradcheck(Check *c, BlockConfig cfg, size_t B, unsigned long see
         kinks += rep.results[i].kinks;
         if (rep.results[i].worst_rel > worst) worst = rep.results[i].worst_rel;
     }
-    snprintf(what, sizeof what, "gradcheck %s/%s/%s n_in %zu n_out %zu h %zu B %zu (kinks %zu)",
+    snprintf(what, sizeof what, "gradcheck %s/%s/%s%s n_in %zu n_out %zu h %zu B %zu (kinks %zu)",
              block_shortcut_name(cfg.shortcut), block_order_name(cfg.order), act_name(cfg.act),
-             cfg.n_in, cfg.n_out, cfg.h, B, kinks);
+             cfg.bn ? "/bn" : "", cfg.n_in, cfg.n_out, cfg.h, B, kinks);
     check_true(c, rc == 0 && netcheck_worst(&rep) == GRADCHECK_OK, "%s: worst rel %.2e", what, worst);
     if (rc == 0) netcheck_report_free(&rep);
     block_params_free(p);
@@ -46,23 +49,27 @@ static void test_every_variant_passes_gradcheck(Check *c)
     struct { ShortcutKind s; size_t n_in, n_out; } shapes[] = {
         {SHORTCUT_NONE, 4, 4},      {SHORTCUT_NONE, 3, 5},     {SHORTCUT_IDENTITY, 4, 4},
         {SHORTCUT_ZEROPAD, 3, 5},   {SHORTCUT_PROJECT, 3, 5},  {SHORTCUT_PROJECT, 4, 4},
-        {SHORTCUT_PROJECT_ALL, 5, 3}, {SHORTCUT_SCALED, 4, 4},
+        {SHORTCUT_PROJECT_ALL, 5, 3}, {SHORTCUT_SCALED, 4, 4},   {SHORTCUT_GATE, 4, 4},
+        {SHORTCUT_GATE_SHORTCUT, 4, 4}, {SHORTCUT_DROPOUT, 4, 4},
     };
     unsigned long seed = 1;
-    for (size_t a = 0; a < 3; a++)
-        for (size_t o = 0; o < 2; o++)
-            for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-                BlockConfig cfg = {shapes[s].n_in, shapes[s].n_out, 6, acts[a], shapes[s].s,
-                                   orders[o], 0.5};
-                run_gradcheck(c, cfg, s % 2 ? 1 : 4, seed++);   /* batch 1 and batch 4 */
-            }
+    for (int bn = 0; bn < 2; bn++)
+        for (size_t a = 0; a < 3; a++)
+            for (size_t o = 0; o < 2; o++)
+                for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+                    BlockConfig cfg = {shapes[s].n_in, shapes[s].n_out, 6, acts[a], shapes[s].s,
+                                       orders[o], 0.5, bn, 0.5};
+                    /* batch 1 and 4; batch norm needs B > 1 to normalise anything */
+                    run_gradcheck(c, cfg, s % 2 && !bn ? 1 : 4, seed++);
+                    if (!bn) test_jacobian(c, cfg, seed);
+                }
 }
 
 /* F = 0 (W2 = 0, b2 = 0): pre order gives out = S(x) exactly; post gives s(S(x)). */
 static void test_identity_when_F_is_zero(Check *c)
 {
     gsl_rng *rng = tu_rng(7);
-    BlockConfig cfg = {5, 5, 7, ACT_RELU, SHORTCUT_IDENTITY, ORDER_PRE, 1.0};
+    BlockConfig cfg = {5, 5, 7, ACT_RELU, SHORTCUT_IDENTITY, ORDER_PRE, 1.0, 0, 0.0};
     BlockParams *p = block_params_alloc(&cfg);
     BlockCache *cache = block_cache_alloc(&cfg, 3);
     gsl_matrix *x = gsl_matrix_alloc(3, 5), *rx = gsl_matrix_alloc(3, 5);
@@ -90,7 +97,7 @@ static void test_identity_when_F_is_zero(Check *c)
  * plain post: out = relu(F) = [1.5, 0]. */
 static void test_hand_computed_block(Check *c)
 {
-    BlockConfig cfg = {2, 2, 2, ACT_RELU, SHORTCUT_IDENTITY, ORDER_POST, 1.0};
+    BlockConfig cfg = {2, 2, 2, ACT_RELU, SHORTCUT_IDENTITY, ORDER_POST, 1.0, 0, 0.0};
     BlockParams *p = block_params_alloc(&cfg);
     BlockCache *k = block_cache_alloc(&cfg, 1);
     double w1[] = {1, -1, 2, 0}, w2[] = {1, 1, 0, -1}, xs[] = {1, 2};
@@ -118,9 +125,9 @@ static void test_backward_adds_shortcut_gradient(Check *c)
 {
     gsl_rng *rng = tu_rng(11);
     size_t B = 4, n = 6;
-    BlockConfig res = {n, n, 5, ACT_TANH, SHORTCUT_IDENTITY, ORDER_PRE, 1.0}, plain = res;
+    BlockConfig res = {n, n, 5, ACT_TANH, SHORTCUT_IDENTITY, ORDER_PRE, 1.0, 0, 0.0}, plain = res;
     plain.shortcut = SHORTCUT_NONE;
-    BlockParams *p = block_params_alloc(&res), *g = block_params_alloc(&res);
+    BlockParams *p = block_params_alloc(&res), *g = block_grads_alloc(&res);
     BlockCache *k = block_cache_alloc(&res, B);
     BlockWork *w = block_work_alloc(&res, B);
     gsl_matrix *x = gsl_matrix_alloc(B, n), *dout = gsl_matrix_alloc(B, n);
@@ -152,9 +159,9 @@ static void test_backward_adds_shortcut_gradient(Check *c)
 static void test_batch_equals_single_examples(Check *c)
 {
     gsl_rng *rng = tu_rng(21);
-    BlockConfig cfg = {3, 5, 4, ACT_TANH, SHORTCUT_PROJECT, ORDER_PRE, 1.0};
+    BlockConfig cfg = {3, 5, 4, ACT_TANH, SHORTCUT_PROJECT, ORDER_PRE, 1.0, 0, 0.0};
     size_t B = 3;
-    BlockParams *p = block_params_alloc(&cfg), *gb = block_params_alloc(&cfg), *g1 = block_params_alloc(&cfg);
+    BlockParams *p = block_params_alloc(&cfg), *gb = block_grads_alloc(&cfg), *g1 = block_grads_alloc(&cfg);
     BlockCache *cb = block_cache_alloc(&cfg, B), *c1 = block_cache_alloc(&cfg, 1);
     BlockWork *wb = block_work_alloc(&cfg, B), *w1 = block_work_alloc(&cfg, 1);
     gsl_matrix *x = gsl_matrix_alloc(B, 3), *dout = gsl_matrix_alloc(B, 5);
@@ -187,7 +194,7 @@ static void test_batch_equals_single_examples(Check *c)
 static void test_config_errors_are_reported(Check *c)
 {
     char err[256] = "";
-    BlockConfig bad = {3, 5, 4, ACT_RELU, SHORTCUT_IDENTITY, ORDER_POST, 1.0};
+    BlockConfig bad = {3, 5, 4, ACT_RELU, SHORTCUT_IDENTITY, ORDER_POST, 1.0, 0, 0.0};
     check_true(c, block_config_check(&bad, err, sizeof err) != 0 && strstr(err, "equal widths"),
                "identity shortcut with 3 -> 5 refused: %s", err);
     bad.shortcut = SHORTCUT_ZEROPAD; bad.n_in = 5; bad.n_out = 3;
@@ -197,6 +204,44 @@ static void test_config_errors_are_reported(Check *c)
     ShortcutKind k;
     check_true(c, block_shortcut_parse("B", &k) == 0 && k == SHORTCUT_PROJECT, "option B parses as project");
     check_true(c, block_shortcut_parse("bogus", &k) != 0, "an unknown shortcut name is refused");
+}
+
+/* block_jacobian against central differences of the block's output, example 1 of a batch of 3:
+ * J_ij = (out_1i(x + h e_j) - out_1i(x - h e_j)) / 2h. */
+#define JACOBIAN_H 1e-6
+#define JACOBIAN_TOL 1e-7     /* absolute, on entries of order 1: O(h^2) + O(eps / h) ~ 1e-10 */
+static void test_jacobian(Check *c, BlockConfig cfg, unsigned long seed)
+{
+    gsl_rng *rng = tu_rng(seed + 1000);
+    size_t B = 3, b = 1;
+    BlockParams *p = block_params_alloc(&cfg);
+    BlockCache *k = block_cache_alloc(&cfg, B);
+    gsl_matrix *x = gsl_matrix_alloc(B, cfg.n_in), *J = gsl_matrix_alloc(cfg.n_out, cfg.n_in);
+    tu_fill_block(p, rng, 0.5);
+    tu_fill(x, rng, 1.0);
+    block_dropout_draw(&cfg, k, rng);
+    block_forward(&cfg, p, x, k);
+    int rc = block_jacobian(&cfg, p, x, k, b, J);
+    double worst = 0.0;
+    for (size_t j = 0; j < cfg.n_in; j++) {
+        double saved = gsl_matrix_get(x, b, j), plus[16], minus[16];
+        gsl_matrix_set(x, b, j, saved + JACOBIAN_H);
+        block_forward(&cfg, p, x, k);
+        for (size_t i = 0; i < cfg.n_out; i++) plus[i] = gsl_matrix_get(k->out, b, i);
+        gsl_matrix_set(x, b, j, saved - JACOBIAN_H);
+        block_forward(&cfg, p, x, k);
+        for (size_t i = 0; i < cfg.n_out; i++) minus[i] = gsl_matrix_get(k->out, b, i);
+        gsl_matrix_set(x, b, j, saved);
+        for (size_t i = 0; i < cfg.n_out; i++)
+            worst = fmax(worst, fabs(gsl_matrix_get(J, i, j) - (plus[i] - minus[i]) / (2 * JACOBIAN_H)));
+    }
+    check_true(c, rc == 0 && worst < JACOBIAN_TOL, "jacobian %s/%s/%s vs central differences: max diff %.2e",
+               block_shortcut_name(cfg.shortcut), block_order_name(cfg.order), act_name(cfg.act), worst);
+    block_params_free(p);
+    block_cache_free(k);
+    gsl_matrix_free(x);
+    gsl_matrix_free(J);
+    gsl_rng_free(rng);
 }
 
 int main(void)

@@ -362,7 +362,7 @@ static int ref_block_run(RefBlockRun *r, const char *dir, const BlockConfig *cfg
     if (rc) return rc;
     if (B < 1) return status_set(err, errlen, RESLAB_ERR_INVALID, "%s: batch must be >= 1", dir);
     r->p = block_params_alloc(cfg);
-    r->g = block_params_alloc(cfg);
+    r->g = block_grads_alloc(cfg);
     r->k = block_cache_alloc(cfg, B);
     r->w = block_work_alloc(cfg, B);
     r->x = gsl_matrix_alloc(B, cfg->n_in);
@@ -390,7 +390,7 @@ static int ref_block_run(RefBlockRun *r, const char *dir, const BlockConfig *cfg
 
 static BlockConfig ref_block_config(const RefConfig *rc)
 {
-    BlockConfig cfg = {rc->n_in, rc->n_out, rc->h, rc->act, rc->shortcut, rc->order, rc->lambda};
+    BlockConfig cfg = {rc->n_in, rc->n_out, rc->h, rc->act, rc->shortcut, rc->order, rc->lambda, 0, 0.0};
     return cfg;
 }
 

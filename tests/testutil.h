@@ -21,14 +21,23 @@ static inline void tu_fill_vec(gsl_vector *v, gsl_rng *rng, double sd)
     for (size_t i = 0; i < v->size; i++) gsl_vector_set(v, i, gsl_ran_gaussian(rng, sd));
 }
 
-/* Every parameter ~ N(0, sd^2), biases included. */
+typedef struct {
+    gsl_rng *rng;
+    double sd;
+} TuFill;
+
+static inline void tu_fill_one(const char *name, double *v, double *g, size_t n, void *ctx)
+{
+    TuFill *f = ctx;
+    int scale = name[0] == 'g' && name[1] == 'a';        /* BN scales around 1 */
+    for (size_t i = 0; i < n; i++) v[i] = (scale ? 1.0 : 0.0) + gsl_ran_gaussian(f->rng, f->sd);
+}
+
+/* Every parameter ~ N(0, sd^2), biases included (BN scales ~ N(1, sd^2)). */
 static inline void tu_fill_block(BlockParams *p, gsl_rng *rng, double sd)
 {
-    tu_fill(p->W1, rng, sd);
-    tu_fill_vec(p->b1, rng, sd);
-    tu_fill(p->W2, rng, sd);
-    tu_fill_vec(p->b2, rng, sd);
-    if (p->Ws) tu_fill(p->Ws, rng, sd);
+    TuFill f = {rng, sd};
+    block_params_each(p, NULL, tu_fill_one, &f);
 }
 
 /* max_ij |a_ij - b_ij| */

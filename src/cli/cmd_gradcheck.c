@@ -27,38 +27,36 @@ static void print_row(const GradcheckResult *r)
            gradcheck_verdict_name(r->verdict));
 }
 
-/* Groups tensors by their kind (the part after "blockN."), keeping the worst of each kind. */
+/* The kind of a tensor: the part after "blockN.", or the whole name ("input", "input.W"). */
+static const char *kind_of(const NetcheckReport *rep, size_t i)
+{
+    const char *dot = strchr(rep->names[i], '.');
+    return rep->layer[i] && dot ? dot + 1 : rep->names[i];
+}
+
+/* One row per kind, in order of first appearance: totals over the blocks and the worst entry. */
 static void print_grouped(const NetcheckReport *rep)
 {
-    const char *kinds[] = {"input.W", "W1", "b1", "W2", "b2", "Ws", "input"};
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-        GradcheckResult agg = {0};
-        size_t found = 0;
-        char name[48] = "";
-        for (size_t i = 0; i < rep->count; i++) {
-            const char *dot = strchr(rep->names[i], '.');
-            const char *kind = rep->layer[i] && dot ? dot + 1 : rep->names[i];
-            if (strcmp(kind, kinds[k]) != 0) continue;
+    for (size_t k = 0; k < rep->count; k++) {
+        int seen = 0;
+        for (size_t j = 0; j < k && !seen; j++) seen = strcmp(kind_of(rep, j), kind_of(rep, k)) == 0;
+        if (seen) continue;
+        GradcheckResult agg = rep->results[k];
+        agg.len = agg.checked = agg.kinks = 0;
+        agg.verdict = GRADCHECK_UNCHECKED;
+        for (size_t i = k; i < rep->count; i++) {
             const GradcheckResult *r = &rep->results[i];
-            if (!found++ || r->worst_rel > agg.worst_rel) {
+            if (strcmp(kind_of(rep, i), kind_of(rep, k)) != 0) continue;
+            agg.len += r->len, agg.checked += r->checked, agg.kinks += r->kinks;
+            if (r->worst_rel > agg.worst_rel) {
+                GradcheckResult keep = agg;
                 agg = *r;
-                snprintf(name, sizeof name, "%s", rep->names[i]);
+                agg.len = keep.len, agg.checked = keep.checked, agg.kinks = keep.kinks;
+                agg.verdict = keep.verdict;
             }
+            if (r->verdict != GRADCHECK_UNCHECKED && (agg.verdict == GRADCHECK_UNCHECKED || r->verdict > agg.verdict))
+                agg.verdict = r->verdict;
         }
-        if (!found) continue;
-        size_t len = 0, checked = 0, kinks = 0;
-        GradcheckVerdict worst = GRADCHECK_UNCHECKED;
-        for (size_t i = 0; i < rep->count; i++) {
-            const char *dot = strchr(rep->names[i], '.');
-            const char *kind = rep->layer[i] && dot ? dot + 1 : rep->names[i];
-            if (strcmp(kind, kinds[k]) != 0) continue;
-            len += rep->results[i].len, checked += rep->results[i].checked, kinks += rep->results[i].kinks;
-            if (rep->results[i].verdict != GRADCHECK_UNCHECKED &&
-                (worst == GRADCHECK_UNCHECKED || rep->results[i].verdict > worst))
-                worst = rep->results[i].verdict;
-        }
-        agg.len = len, agg.checked = checked, agg.kinks = kinks, agg.verdict = worst;
-        agg.name = name;
         print_row(&agg);
     }
 }
@@ -100,7 +98,8 @@ static int check_block(const CliOptions *o, const GradcheckOptions *go, gsl_rng 
 {
     const NetConfig *n = &o->net;
     BlockConfig cfg = {n->input_width ? n->input_width : n->width, n->width,
-                       n->hidden ? n->hidden : n->width, n->act, n->shortcut, n->order, n->lambda};
+                       n->hidden ? n->hidden : n->width, n->act, n->shortcut, n->order, n->lambda,
+                       n->bn, n->dropout_p};
     if (block_config_check(&cfg, err, errlen)) return 2;
     BlockParams *p = block_params_alloc(&cfg);
     gsl_matrix *x = p ? cli_input(o->batch, cfg.n_in, rng) : NULL;

@@ -21,6 +21,7 @@ Net *cli_net(const char *cmd, const CliOptions *o, ShortcutKind shortcut, gsl_rn
     cfg.shortcut = shortcut;
     Net *net = net_alloc(&cfg, o->batch, rng);
     if (!net) fprintf(stderr, "reslab %s: out of memory allocating the net\n", cmd);
+    else net_dropout_draw(net, rng);             /* dropout shortcuts: one fixed mask */
     return net;
 }
 

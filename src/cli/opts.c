@@ -14,7 +14,7 @@
 enum {
     O_DEPTH = 256, O_WIDTH, O_HIDDEN, O_BATCH, O_SEED, O_INIT, O_ACT, O_SHORTCUT, O_ORDER,
     O_LAMBDA, O_BRANCH_SCALE, O_ZERO_LAST, O_BIAS_STD, O_IN_WIDTH, O_MAX_MEMORY, O_CSV, O_NPY,
-    O_STEP, O_ENTRIES, O_BLOCK, O_VERBOSE, O_HELP,
+    O_STEP, O_ENTRIES, O_BLOCK, O_VERBOSE, O_HELP, O_BN, O_DROPOUT, O_GATE_BIAS,
 };
 
 static const struct {
@@ -30,7 +30,8 @@ static const struct {
     {{"init", required_argument, NULL, O_INIT}, OPT_NET, "I       he | glorot | orthogonal (default he)"},
     {{"act", required_argument, NULL, O_ACT}, OPT_NET, "A        relu | tanh | identity (default relu)"},
     {{"shortcut", required_argument, NULL, O_SHORTCUT}, OPT_NET,
-     "K   identity | zeropad (A) | project (B) | project-all (C) | scaled | none (plain)"},
+     "K   identity | zeropad (A) | project (B) | project-all (C) | scaled | gate |\n"
+     "                     gate-shortcut | dropout | none (plain)"},
     {{"order", required_argument, NULL, O_ORDER}, OPT_NET, "O      post (2015) | pre (2016 pre-activation)"},
     {{"lambda", required_argument, NULL, O_LAMBDA}, OPT_NET, "X     factor of the scaled shortcut (default 0.5)"},
     {{"branch-scale", required_argument, NULL, O_BRANCH_SCALE}, OPT_NET,
@@ -39,6 +40,9 @@ static const struct {
     {{"bias-std", required_argument, NULL, O_BIAS_STD}, OPT_NET, "X   biases ~ N(0, X^2) (default 0)"},
     {{"in-width", required_argument, NULL, O_IN_WIDTH}, OPT_NET,
      "N   input width: an input projection N -> n (net), or n_in (--block)"},
+    {{"bn", no_argument, NULL, O_BN}, OPT_NET, "              batch norm inside F (training-mode statistics)"},
+    {{"dropout", required_argument, NULL, O_DROPOUT}, OPT_NET, "P      drop probability of the dropout shortcut (default 0.5)"},
+    {{"gate-bias", required_argument, NULL, O_GATE_BIAS}, OPT_NET, "B    initial gate bias of the gating shortcuts (default -6)"},
     {{"max-memory", required_argument, NULL, O_MAX_MEMORY}, OPT_NET, "G GiB a net may use (default 4)"},
     {{"csv", no_argument, NULL, O_CSV}, OPT_OUTPUT, "             print CSV instead of a table"},
     {{"npy", required_argument, NULL, O_NPY}, OPT_OUTPUT, "DIR          also write the arrays as NumPy .npy files into DIR"},
@@ -147,6 +151,9 @@ static int opts_apply(const char *cmd, int code, const char *name, const char *a
         o->order_given = 1;
         break;
     case O_ZERO_LAST: n->zero_last = 1; break;
+    case O_BN: n->bn = 1; break;
+    case O_DROPOUT: rc = parse_real(cmd, name, a, 0.0, 0.99, &n->dropout_p); break;
+    case O_GATE_BIAS: rc = parse_real(cmd, name, a, -1e3, 1e3, &n->gate_bias); break;
     case O_CSV: o->csv = 1; break;
     case O_NPY: o->npy_dir = a; break;
     case O_BLOCK: o->block = 1; break;
@@ -210,6 +217,10 @@ void opts_describe(FILE *f, const CliOptions *o)
     if (n->zero_last) fprintf(f, "  zero-last");
     if (n->bias_std > 0.0) fprintf(f, "  bias-std %g", n->bias_std);
     if (n->shortcut == SHORTCUT_SCALED) fprintf(f, "  lambda %g", n->lambda);
+    if (n->bn) fprintf(f, "  bn");
+    if (n->shortcut == SHORTCUT_DROPOUT) fprintf(f, "  dropout %g", n->dropout_p);
+    if (n->shortcut == SHORTCUT_GATE || n->shortcut == SHORTCUT_GATE_SHORTCUT)
+        fprintf(f, "  gate-bias %g", n->gate_bias);
     fprintf(f, "\n");
 }
 

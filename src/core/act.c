@@ -32,6 +32,17 @@ int act_parse(const char *name, Activation *out)
 
 int act_has_kink(Activation a) { return a == ACT_RELU; }
 
+double act_derivative(Activation a, double z)
+{
+    double t;
+    switch (a) {
+    case ACT_RELU: return z > 0.0 ? 1.0 : 0.0;
+    case ACT_TANH: t = tanh(z); return 1.0 - t * t;
+    case ACT_IDENTITY: return 1.0;
+    }
+    return NAN;
+}
+
 /* keep if z > 0, else +0.0, without a branch: the sign pattern of z is random, so a branch
  * would be mispredicted half the time. Bit for bit the same as z > 0.0 ? keep : 0.0. */
 static inline double relu_select(double z, double keep)

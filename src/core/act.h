@@ -26,6 +26,9 @@ void act_forward(Activation a, const gsl_matrix *z, gsl_matrix *out);
 /* dz += dout ⊙ s'(z), elementwise (accumulates). All three have the same shape. */
 void act_backward(Activation a, const gsl_matrix *z, const gsl_matrix *dout, gsl_matrix *dz);
 
+/* s'(z) for one value (ReLU: 1 if z > 0, else 0). */
+double act_derivative(Activation a, double z);
+
 /* 1 if the activation has a kink (a point where s' jumps): ReLU. */
 int act_has_kink(Activation a);
 

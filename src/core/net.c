@@ -18,7 +18,8 @@ NetConfig net_config_default(void)
     NetConfig c = {
         .depth = 10, .width = 16, .hidden = 0, .input_width = 0, .act = ACT_RELU,
         .shortcut = SHORTCUT_IDENTITY, .order = ORDER_POST, .lambda = 0.5, .init = INIT_HE,
-        .branch_scale = 1.0, .zero_last = 0, .bias_std = 0.0, .param_grads = 1,
+        .branch_scale = 1.0, .zero_last = 0, .bias_std = 0.0, .param_grads = 1, .bn = 0,
+        .dropout_p = 0.5, .gate_bias = -6.0,
     };
     return c;
 }
@@ -28,6 +29,7 @@ static BlockConfig net_block_config(const NetConfig *cfg)
     BlockConfig b = {
         .n_in = cfg->width, .n_out = cfg->width, .h = cfg->hidden ? cfg->hidden : cfg->width,
         .act = cfg->act, .shortcut = cfg->shortcut, .order = cfg->order, .lambda = cfg->lambda,
+        .bn = cfg->bn, .dropout_p = cfg->dropout_p,
     };
     return b;
 }
@@ -37,12 +39,14 @@ size_t net_memory_bytes(const NetConfig *cfg, size_t batch)
 {
     BlockConfig b = net_block_config(cfg);
     double L = (double)cfg->depth, B = (double)batch, n = (double)cfg->width, h = (double)b.h;
-    double params = L * (2.0 * h * n + h + n + (block_has_projection(&b) ? n * n : 0.0));
-    double cache = L * (2.0 * B * h + 3.0 * B * n);
-    double stream = (L + 2.0) * B * n + 3.0 * B * n + 2.0 * B * h;   /* dx[], x0, work */
+    /* per block, from the block's own counts (no wrap-around: net_config_check caps each
+     * dimension at 2^24 before it asks for this estimate) */
+    double params = (double)block_param_count(&b);
+    double cache = (double)block_cache_count(&b, 1) * B;
+    double stream = (L + 2.0) * B * n + 5.0 * B * n + 3.0 * B * h;   /* dx[], x0, work */
     double in = (double)cfg->input_width * (n * 2.0 + B);
-    double doubles = params * (cfg->param_grads ? 2.0 : 1.0) + cache + stream + in;
-    double bytes = doubles * sizeof(double) + L * 256.0;              /* + struct overhead */
+    double doubles = L * (params * (cfg->param_grads ? 2.0 : 1.0) + cache) + stream + in;
+    double bytes = doubles * sizeof(double) + L * 512.0;              /* + struct overhead */
     return bytes >= (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
 }
 
@@ -52,9 +56,14 @@ int net_config_check(const NetConfig *cfg, size_t batch, size_t limit, char *err
     if (cfg->width < 1) return status_set(err, errlen, RESLAB_ERR_INVALID, "width must be >= 1");
     if (batch < 1) return status_set(err, errlen, RESLAB_ERR_INVALID, "batch must be >= 1");
     if (!isfinite(cfg->branch_scale) || !isfinite(cfg->lambda) || !isfinite(cfg->bias_std) ||
-        cfg->bias_std < 0.0)
+        cfg->bias_std < 0.0 || !isfinite(cfg->gate_bias))
         return status_set(err, errlen, RESLAB_ERR_INVALID,
-                          "branch scale, lambda and bias std must be finite (bias std >= 0)");
+                          "branch scale, lambda, gate bias and bias std must be finite (bias std >= 0)");
+    if (cfg->width > ((size_t)1 << 24) || cfg->depth > ((size_t)1 << 24) ||
+        batch > ((size_t)1 << 24) || cfg->hidden > ((size_t)1 << 24))
+        return status_set(err, errlen, RESLAB_ERR_TOOBIG,
+                          "depth, width, hidden width and batch must each be at most %zu",
+                          (size_t)1 << 24);
     BlockConfig b = net_block_config(cfg);
     int rc = block_config_check(&b, err, errlen);
     if (rc) return rc;
@@ -73,20 +82,23 @@ int net_draw_block(const NetConfig *cfg, BlockParams *p, gsl_rng *rng)
     int rc = init_fill(cfg->init, cfg->act, p->W1, rng);
     if (!rc) rc = init_fill(cfg->init, cfg->act, p->W2, rng);
     if (!rc && p->Ws) rc = init_fill(cfg->init, ACT_IDENTITY, p->Ws, rng);
+    if (!rc && p->Wg) rc = init_fill(cfg->init, ACT_IDENTITY, p->Wg, rng);
     if (rc) return rc;
+    if (p->bg) gsl_vector_set_all(p->bg, cfg->gate_bias);
     if (cfg->bias_std > 0.0) {
         for (size_t i = 0; i < p->b1->size; i++)
             gsl_vector_set(p->b1, i, gsl_ran_gaussian(rng, cfg->bias_std));
         for (size_t i = 0; i < p->b2->size; i++)
             gsl_vector_set(p->b2, i, gsl_ran_gaussian(rng, cfg->bias_std));
     }
-    if (cfg->zero_last) {
-        gsl_matrix_set_zero(p->W2);          /* F = 0: the block starts as its shortcut */
-        gsl_vector_set_zero(p->b2);
-    } else if (cfg->branch_scale != 1.0) {
-        gsl_matrix_scale(p->W2, cfg->branch_scale);
-        gsl_vector_scale(p->b2, cfg->branch_scale);
-    }
+    /* F's last layer: W2, b2; with BN2 (post order) its scale and shift */
+    gsl_matrix *last = p->gamma2 ? NULL : p->W2;
+    gsl_vector *last_v1 = p->gamma2 ? p->gamma2 : p->b2, *last_v2 = p->gamma2 ? p->beta2 : NULL;
+    double k = cfg->zero_last ? 0.0 : cfg->branch_scale;
+    if (k == 1.0) return RESLAB_OK;
+    if (last) gsl_matrix_scale(last, k);      /* zero_last: F = 0, the block starts as S */
+    gsl_vector_scale(last_v1, k);
+    if (last_v2) gsl_vector_scale(last_v2, k);
     return RESLAB_OK;
 }
 
@@ -97,7 +109,7 @@ static int net_alloc_blocks(Net *net, gsl_rng *rng)
         net->params[l] = block_params_alloc(&net->block);
         net->cache[l] = block_cache_alloc(&net->block, B);
         if (!net->params[l] || !net->cache[l]) return RESLAB_ERR_NOMEM;
-        if (net->grads && !(net->grads[l] = block_params_alloc(&net->block)))
+        if (net->grads && !(net->grads[l] = block_grads_alloc(&net->block)))
             return RESLAB_ERR_NOMEM;
         if (net_draw_block(&net->cfg, net->params[l], rng)) return RESLAB_ERR_NOMEM;
     }
@@ -162,16 +174,25 @@ size_t net_input_width(const Net *net)
     return net->cfg.input_width ? net->cfg.input_width : net->cfg.width;
 }
 
+#define COPY_V(field) if (d->field && s->field) gsl_vector_memcpy(d->field, s->field)
+
 void net_copy_branches(Net *dst, const Net *src)
 {
     assert(dst->cfg.depth == src->cfg.depth && dst->cfg.width == src->cfg.width);
     for (size_t l = 0; l < src->cfg.depth; l++) {
-        gsl_matrix_memcpy(dst->params[l]->W1, src->params[l]->W1);
-        gsl_vector_memcpy(dst->params[l]->b1, src->params[l]->b1);
-        gsl_matrix_memcpy(dst->params[l]->W2, src->params[l]->W2);
-        gsl_vector_memcpy(dst->params[l]->b2, src->params[l]->b2);
+        BlockParams *d = dst->params[l];
+        const BlockParams *s = src->params[l];
+        gsl_matrix_memcpy(d->W1, s->W1);
+        gsl_matrix_memcpy(d->W2, s->W2);
+        COPY_V(b1); COPY_V(b2); COPY_V(gamma0); COPY_V(beta0);
+        COPY_V(gamma1); COPY_V(beta1); COPY_V(gamma2); COPY_V(beta2);
     }
     if (src->W_in && dst->W_in) gsl_matrix_memcpy(dst->W_in, src->W_in);
+}
+
+void net_dropout_draw(Net *net, gsl_rng *rng)
+{
+    for (size_t l = 0; l < net->cfg.depth; l++) block_dropout_draw(&net->block, net->cache[l], rng);
 }
 
 void net_forward(Net *net, const gsl_matrix *X)

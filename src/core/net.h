@@ -41,6 +41,9 @@ typedef struct {
     int zero_last;       /* 1: W2 = 0 and b2 = 0, so F = 0 and every block starts as S */
     double bias_std;     /* biases ~ N(0, bias_std^2); 0 = zero biases */
     int param_grads;     /* 1: allocate and compute parameter gradients; 0: only dL/dx_l */
+    int bn;              /* 1: batch norm inside F (block.h) */
+    double dropout_p;    /* SHORTCUT_DROPOUT's drop probability */
+    double gate_bias;    /* initial gate bias b_g of the gating shortcuts */
 } NetConfig;
 
 typedef struct {
@@ -59,7 +62,8 @@ typedef struct {
 } Net;
 
 /* depth 10, width 16, h = n, no projection, ReLU, identity shortcut, post order, lambda 0.5,
- * He init, branch scale 1, biases zero, parameter gradients on. */
+ * He init, branch scale 1, biases zero, parameter gradients on, no batch norm, dropout p 0.5,
+ * gate bias -6 (He et al. 2016, Table 1: the best exclusive-gating init). */
 NetConfig net_config_default(void);
 
 /* The memory the net would take for batch B, in bytes (parameters, gradients, caches). */
@@ -70,8 +74,10 @@ size_t net_memory_bytes(const NetConfig *cfg, size_t batch);
 int net_config_check(const NetConfig *cfg, size_t batch, size_t limit, char *err, size_t errlen);
 
 /* Draws one block's parameters as net_alloc does, for a block of any widths: W1, W2 (and Ws,
- * with the linear-layer gain) by cfg->init, biases ~ N(0, bias_std^2), then F's last layer
- * (W2, b2) scaled by branch_scale, or zeroed with zero_last. RESLAB_OK or RESLAB_ERR_NOMEM. */
+ * Wg with the linear-layer gain) by cfg->init, biases ~ N(0, bias_std^2), gate biases =
+ * gate_bias, BN scales 1 and shifts 0; then F's last layer scaled by branch_scale, or zeroed
+ * with zero_last: W2, b2, or with batch norm in post order BN2's gamma2, beta2 (scaling W2
+ * there would be undone by BN2). RESLAB_OK or RESLAB_ERR_NOMEM. */
 int net_draw_block(const NetConfig *cfg, BlockParams *p, gsl_rng *rng);
 
 /* Allocates the net and draws its weights from rng. The config must have passed
@@ -86,6 +92,9 @@ size_t net_input_width(const Net *net);
  * into dst, so that dst computes the same F in every block: with dst's shortcut NONE it is the
  * plain twin of src. Depth, widths and batch must match. */
 void net_copy_branches(Net *dst, const Net *src);
+
+/* Draws a new dropout mask in every block (DROPOUT shortcuts only). */
+void net_dropout_draw(Net *net, gsl_rng *rng);
 
 /* Forward through all blocks. X (B, net_input_width). */
 void net_forward(Net *net, const gsl_matrix *X);

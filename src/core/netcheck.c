@@ -34,7 +34,7 @@ static void block_kinks(const BlockConfig *cfg, const BlockCache *c, const gsl_m
                         unsigned char **p)
 {
     *p = signs(c->z1, *p);                               /* relu(z1) */
-    *p = signs(cfg->order == ORDER_POST ? c->y : x, *p); /* relu(y) or relu(x) */
+    *p = signs(cfg->order == ORDER_POST ? c->y : c->r0 ? c->r0 : x, *p);   /* relu(y), relu(x) or relu(BN0(x)) */
 }
 
 static void net_ctx_kinks(void *ctx, unsigned char *pattern)
@@ -72,22 +72,28 @@ static void add_matrix(GradcheckTensor *ts, NetcheckReport *rep, size_t layer, c
     ts[k] = (GradcheckTensor){rep->names[k], v->data, g->data, v->size1 * v->size2};
 }
 
-static void add_vector(GradcheckTensor *ts, NetcheckReport *rep, size_t layer, const char *name,
-                       gsl_vector *v, const gsl_vector *g)
+typedef struct {
+    GradcheckTensor *ts;
+    NetcheckReport *rep;
+    size_t layer;
+} AddCtx;
+
+static void add_one(const char *name, double *value, double *grad, size_t count, void *ctx)
 {
-    gsl_matrix_view mv = gsl_matrix_view_vector(v, 1, v->size);
-    gsl_matrix_const_view gv = gsl_matrix_const_view_vector(g, 1, g->size);
-    add_matrix(ts, rep, layer, name, &mv.matrix, &gv.matrix);
+    AddCtx *a = ctx;
+    size_t k = a->rep->count++;
+    if (a->layer) snprintf(a->rep->names[k], sizeof a->rep->names[k], "block%zu.%s", a->layer, name);
+    else snprintf(a->rep->names[k], sizeof a->rep->names[k], "%s", name);
+    a->rep->layer[k] = a->layer;
+    a->ts[k] = (GradcheckTensor){a->rep->names[k], value, grad, count};
 }
 
+/* Every parameter tensor of a block (block_params_each's order). */
 static void add_block(GradcheckTensor *ts, NetcheckReport *rep, size_t layer, BlockParams *p,
                       const BlockParams *g)
 {
-    add_matrix(ts, rep, layer, "W1", p->W1, g->W1);
-    add_vector(ts, rep, layer, "b1", p->b1, g->b1);
-    add_matrix(ts, rep, layer, "W2", p->W2, g->W2);
-    add_vector(ts, rep, layer, "b2", p->b2, g->b2);
-    if (p->Ws) add_matrix(ts, rep, layer, "Ws", p->Ws, g->Ws);
+    AddCtx a = {ts, rep, layer};
+    block_params_each(p, g, add_one, &a);
 }
 
 static int run(const GradcheckTarget *t, GradcheckTensor *ts, const GradcheckOptions *opt,
@@ -105,7 +111,7 @@ int netcheck_net(Net *net, gsl_matrix *X, const GradcheckOptions *opt, NetcheckR
 {
     if (!net->grads)
         return status_set(err, errlen, RESLAB_ERR_INVALID, "the net has no parameter gradients");
-    size_t L = net->cfg.depth, cap = 5 * L + 2;
+    size_t L = net->cfg.depth, cap = BLOCK_MAX_TENSORS * L + 2;
     gsl_matrix *dX = gsl_matrix_calloc(X->size1, X->size2);
     GradcheckTensor *ts = calloc(cap, sizeof *ts);
     if (!dX || !ts || report_alloc(rep, cap)) {
@@ -163,17 +169,22 @@ int netcheck_block(const BlockConfig *cfg, BlockParams *p, gsl_matrix *x,
                    const GradcheckOptions *opt, NetcheckReport *rep, char *err, size_t errlen)
 {
     size_t B = x->size1;
-    BlockParams *g = block_params_alloc(cfg);
+    BlockParams *g = block_grads_alloc(cfg);
     BlockCache *c = block_cache_alloc(cfg, B);
     BlockWork *w = block_work_alloc(cfg, B);
     gsl_matrix *dx = gsl_matrix_calloc(B, cfg->n_in), *dout = gsl_matrix_alloc(B, cfg->n_out);
-    GradcheckTensor *ts = calloc(6, sizeof *ts);
+    GradcheckTensor *ts = calloc(BLOCK_MAX_TENSORS + 1, sizeof *ts);
     int rc = RESLAB_ERR_NOMEM;
-    if (!g || !c || !w || !dx || !dout || !ts || report_alloc(rep, 6)) {
+    if (!g || !c || !w || !dx || !dout || !ts || report_alloc(rep, BLOCK_MAX_TENSORS + 1)) {
         free(ts);
         status_set(err, errlen, rc, "no memory for the gradient check");
         goto done;
     }
+    gsl_rng *mask_rng = gsl_rng_alloc(gsl_rng_mt19937);  /* a fixed dropout mask, seed 1 */
+    if (!mask_rng) goto done;
+    gsl_rng_set(mask_rng, 1);
+    block_dropout_draw(cfg, c, mask_rng);
+    gsl_rng_free(mask_rng);
     block_forward(cfg, p, x, c);                         /* analytic: dL/dout = out / B */
     gsl_matrix_memcpy(dout, c->out);
     gsl_matrix_scale(dout, 1.0 / (double)B);

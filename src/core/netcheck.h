@@ -31,7 +31,8 @@ int netcheck_net(Net *net, gsl_matrix *X, const GradcheckOptions *opt, NetcheckR
                  char *err, size_t errlen);
 
 /* The same for one block (any shortcut and widths): L = 0.5 ||out||^2 / B at input x (B, n_in);
- * tensors "W1", "b1", "W2", "b2", "Ws", "input". */
+ * tensors as block_params_each names them, then "input". A dropout shortcut's mask is drawn
+ * once from an mt19937 generator seeded with 1 and held fixed during the check. */
 int netcheck_block(const BlockConfig *cfg, BlockParams *p, gsl_matrix *x,
                    const GradcheckOptions *opt, NetcheckReport *rep, char *err, size_t errlen);
 

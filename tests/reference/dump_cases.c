@@ -64,7 +64,7 @@ static size_t ref_block_cases(RefCase *out)
                 RefCase *c = &out[k];
                 memset(c, 0, sizeof *c);
                 c->block = (BlockConfig){shapes[s].n_in, shapes[s].n_out, shapes[s].h, acts[a],
-                                         shapes[s].s, orders[o], shapes[s].lambda};
+                                         shapes[s].s, orders[o], shapes[s].lambda, 0, 0.0};
                 snprintf(c->name, sizeof c->name, "block-%s-%s-%s",
                          block_shortcut_name(shapes[s].s), block_order_name(orders[o]),
                          act_name(acts[a]));
