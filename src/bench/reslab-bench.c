@@ -53,6 +53,7 @@
 
 #include "config.h"
 #include "net.h"
+#include "sweep.h"
 #include "status.h"
 
 #if RESLAB_HAVE_OPENBLAS
@@ -312,6 +313,48 @@ static void print_targets(const Result *res, size_t count, double dgemm_gflops)
     }
 }
 
+/* The depth sweep of sweep.h at width 64, batch 8, depth 1..1000, for the residual net and its
+ * plain twin: the time of the whole sweep and the time per new depth near d = 1000 (the cost
+ * of a step grows like d: one block forward, d block backwards). Target: under 10 ms per new
+ * depth for the pair, so the viewer can grow the depth at 60 frames per second. */
+#define SWEEP_TARGET_MS 10.0
+static void bench_sweep(gsl_rng *rng)
+{
+    NetConfig cfg = net_config_default();
+    cfg.depth = 1000, cfg.width = 64, cfg.param_grads = 0, cfg.branch_scale = 1.0 / sqrt(1000.0);
+    size_t B = 8;
+    Net *res = net_alloc(&cfg, B, rng);
+    cfg.shortcut = SHORTCUT_NONE;
+    Net *plain = net_alloc(&cfg, B, rng);
+    gsl_matrix *X = gsl_matrix_alloc(B, cfg.width);
+    if (!res || !plain || !X) {
+        printf("depth sweep: skipped (out of memory)\n");
+        goto done;
+    }
+    net_copy_branches(plain, res);
+    for (size_t i = 0; i < B * cfg.width; i++) X->data[i] = gsl_ran_gaussian(rng, 1.0);
+    Sweep *sr = sweep_alloc(res, X), *sp = sweep_alloc(plain, X);
+    double t0 = now_seconds(), t_last = 0.0;
+    for (size_t d = 1; d <= cfg.depth; d++) {
+        double t = now_seconds();
+        sweep_step(sr);
+        sweep_step(sp);
+        if (d > cfg.depth - 10) t_last += now_seconds() - t;
+    }
+    double total = now_seconds() - t0, per = 1e3 * t_last / 10.0;
+    printf("\ndepth sweep (sweep.h): width 64, batch 8, depths 1..1000, residual (branch scale "
+           "1/sqrt(L)) and plain twin\n");
+    printf("  whole sweep %.2f s; per new depth near d = 1000: %.2f ms for the pair   %s "
+           "(target < %.0f ms)\n", total, per, per < SWEEP_TARGET_MS ? "PASS" : "MISS",
+           SWEEP_TARGET_MS);
+    sweep_free(sr);
+    sweep_free(sp);
+done:
+    net_free(res);
+    net_free(plain);
+    gsl_matrix_free(X);
+}
+
 int main(void)
 {
     double t_start = now_seconds();
@@ -342,6 +385,7 @@ int main(void)
                 fflush(stdout);
             }
     print_targets(res, count, dgemm_gflops);
+    bench_sweep(rng);
     printf("\n");
     print_load("at end");
     printf("total run time %.1f s\n", now_seconds() - t_start);
