@@ -146,6 +146,29 @@ static void test_input_gradients_without_parameter_gradients(Check *c)
     gsl_matrix_free(X1); gsl_matrix_free(X2);
 }
 
+/* A twin shares the parameters: it must compute exactly what a net with copied branches does. */
+static void test_twin_equals_copied_net(Check *c)
+{
+    NetConfig cfg = net_config_default();
+    cfg.depth = 15; cfg.shortcut = SHORTCUT_PROJECT_ALL; cfg.bias_std = 0.2; cfg.input_width = 5;
+    gsl_matrix *X;
+    Net *res = make_net(cfg, 3, 44, &X);
+    Net *twin = net_alloc_twin(res, SHORTCUT_NONE);
+    cfg.shortcut = SHORTCUT_NONE;
+    gsl_rng *rng = tu_rng(1);
+    Net *copy = net_alloc(&cfg, 3, rng);
+    net_copy_branches(copy, res);
+    net_forward(twin, X); net_loss_backward(twin);
+    net_forward(copy, X); net_loss_backward(copy);
+    size_t bytes = 3 * cfg.width * sizeof(double);
+    check_true(c, twin && memcmp(net_x(twin, 15)->data, net_x(copy, 15)->data, bytes) == 0 &&
+               memcmp(twin->dx[0]->data, copy->dx[0]->data, bytes) == 0,
+               "plain twin sharing a project-all net's weights = plain net with copied branches, bit for bit");
+    check_true(c, net_alloc_twin(twin, SHORTCUT_GATE) == NULL, "a twin that would need gate weights is refused");
+    net_free(twin); net_free(copy); net_free(res);
+    gsl_matrix_free(X); gsl_rng_free(rng);
+}
+
 static void test_oversized_net_is_refused(Check *c)
 {
     NetConfig cfg = net_config_default();
@@ -224,6 +247,7 @@ int main(void)
     test_same_seed_same_bytes(&c);
     test_input_gradients_without_parameter_gradients(&c);
     test_oversized_net_is_refused(&c);
+    test_twin_equals_copied_net(&c);
     test_depth20_nets_pass_gradcheck(&c);
     test_variant_nets_pass_gradcheck(&c);
     return check_done(&c);

@@ -53,6 +53,7 @@
 
 #include "config.h"
 #include "net.h"
+#include "jacobian.h"
 #include "sweep.h"
 #include "status.h"
 
@@ -355,6 +356,43 @@ done:
     gsl_matrix_free(X);
 }
 
+/* The input-output Jacobian and its singular values (jacobian.h) at width 64, depth 100,
+ * batch 8, residual net without batch norm (product of block Jacobians). Target 20 ms. */
+#define JACOBIAN_TARGET_MS 20.0
+static void bench_jacobian(gsl_rng *rng)
+{
+    NetConfig cfg = net_config_default();
+    cfg.depth = 100, cfg.width = 64, cfg.param_grads = 0, cfg.branch_scale = 0.1;
+    size_t B = 8;
+    Net *net = net_alloc(&cfg, B, rng);
+    gsl_matrix *X = gsl_matrix_alloc(B, cfg.width), *J = gsl_matrix_alloc(64, 64);
+    gsl_vector *s = gsl_vector_alloc(64);
+    JacobianWork *w = net ? jacobian_work_alloc(net) : NULL;
+    if (!net || !X || !J || !s || !w) {
+        printf("jacobian: skipped (out of memory)\n");
+        goto done;
+    }
+    for (size_t i = 0; i < B * cfg.width; i++) X->data[i] = gsl_ran_gaussian(rng, 1.0);
+    net_forward(net, X);
+    double times[31];
+    for (int r = 0; r < 31; r++) {
+        double t = now_seconds();
+        jacobian_net(net, 0, J, w);
+        jacobian_singular_values(J, s, w);
+        times[r] = now_seconds() - t;
+    }
+    qsort(times, 31, sizeof times[0], cmp_double);
+    printf("jacobian (jacobian.h): width 64, depth 100, dx_L/dx_0 + singular values: median "
+           "%.2f ms   %s (target < %.0f ms)\n", 1e3 * times[15],
+           1e3 * times[15] < JACOBIAN_TARGET_MS ? "PASS" : "MISS", JACOBIAN_TARGET_MS);
+done:
+    jacobian_work_free(w);
+    net_free(net);
+    gsl_matrix_free(X);
+    gsl_matrix_free(J);
+    gsl_vector_free(s);
+}
+
 int main(void)
 {
     double t_start = now_seconds();
@@ -386,6 +424,7 @@ int main(void)
             }
     print_targets(res, count, dgemm_gflops);
     bench_sweep(rng);
+    bench_jacobian(rng);
     printf("\n");
     print_load("at end");
     printf("total run time %.1f s\n", now_seconds() - t_start);

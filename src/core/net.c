@@ -125,6 +125,7 @@ Net *net_alloc(const NetConfig *cfg, size_t batch, gsl_rng *rng)
     net->cfg = *cfg;
     net->block = net_block_config(cfg);
     net->batch = batch;
+    net->owns_params = 1;
     size_t L = cfg->depth, n = cfg->width;
     net->params = calloc(L, sizeof *net->params);
     net->cache = calloc(L, sizeof *net->cache);
@@ -148,11 +149,46 @@ Net *net_alloc(const NetConfig *cfg, size_t batch, gsl_rng *rng)
     return net;
 }
 
+Net *net_alloc_twin(const Net *src, ShortcutKind shortcut)
+{
+    NetConfig cfg = src->cfg;
+    cfg.shortcut = shortcut;
+    cfg.param_grads = 0;
+    BlockConfig b = net_block_config(&cfg);
+    if ((block_has_projection(&b) && !block_has_projection(&src->block)) ||
+        (block_has_gate(&b) && !block_has_gate(&src->block)))
+        return NULL;
+    Net *net = calloc(1, sizeof *net);
+    if (!net) return NULL;
+    net->cfg = cfg;
+    net->block = b;
+    net->batch = src->batch;
+    size_t L = cfg.depth;
+    net->params = calloc(L, sizeof *net->params);
+    net->cache = calloc(L, sizeof *net->cache);
+    net->dx = calloc(L + 1, sizeof *net->dx);
+    net->work = block_work_alloc(&b, src->batch);
+    net->x0 = gsl_matrix_calloc(src->batch, cfg.width);
+    net->W_in = src->W_in;                           /* shared */
+    if (src->W_in) net->input = gsl_matrix_calloc(src->batch, cfg.input_width);
+    int ok = net->params && net->cache && net->dx && net->work && net->x0 && (!src->W_in || net->input);
+    for (size_t l = 0; ok && l < L; l++) {
+        net->params[l] = src->params[l];             /* shared */
+        ok = (net->cache[l] = block_cache_alloc(&b, src->batch)) != NULL;
+    }
+    for (size_t l = 0; ok && l <= L; l++) ok = (net->dx[l] = gsl_matrix_calloc(src->batch, cfg.width)) != NULL;
+    if (!ok) {
+        net_free(net);
+        return NULL;
+    }
+    return net;
+}
+
 void net_free(Net *net)
 {
     if (!net) return;
     for (size_t l = 0; l < net->cfg.depth; l++) {
-        if (net->params) block_params_free(net->params[l]);
+        if (net->params && net->owns_params) block_params_free(net->params[l]);
         if (net->grads) block_params_free(net->grads[l]);
         if (net->cache) block_cache_free(net->cache[l]);
     }
@@ -162,7 +198,7 @@ void net_free(Net *net)
     free(net->cache);
     free(net->dx);
     block_work_free(net->work);
-    gsl_matrix_free(net->W_in);
+    if (net->owns_params) gsl_matrix_free(net->W_in);
     gsl_matrix_free(net->dW_in);
     gsl_matrix_free(net->input);
     gsl_matrix_free(net->x0);

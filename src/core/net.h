@@ -25,7 +25,7 @@
 #include "init.h"
 
 /* The default memory limit for one net (bytes): refused above this unless raised. */
-#define RESLAB_MEMORY_LIMIT ((size_t)4 << 30)
+#define RESLAB_MEMORY_LIMIT ((size_t)8 << 30)   /* a third of the 24 GiB machines we run on */
 
 typedef struct {
     size_t depth;        /* L, number of blocks, >= 1 */
@@ -59,6 +59,7 @@ typedef struct {
     gsl_matrix *input;      /* (B, input_width): the last input, kept for dW_in */
     gsl_matrix *x0;         /* (B, n) */
     gsl_matrix **dx;        /* [L + 1] of (B, n): dL/dx_l after backward */
+    int owns_params;        /* 0 for a twin: params (and W_in) belong to another net */
 } Net;
 
 /* depth 10, width 16, h = n, no projection, ReLU, identity shortcut, post order, lambda 0.5,
@@ -87,6 +88,13 @@ void net_free(Net *net);
 
 /* The width of the input net_forward expects: input_width, or n without a projection. */
 size_t net_input_width(const Net *net);
+
+/* A twin of src with another shortcut (typically SHORTCUT_NONE: the plain twin) that SHARES
+ * src's parameters: the same F in every block, no copy (at width 512 and depth 1000 the weights
+ * are 4 GiB). Only its caches and gradients of the stream are its own; no parameter gradients.
+ * src must outlive the twin. The shortcut must need no parameters of its own that src lacks
+ * (a projection or gate): RESLAB-style NULL is returned then, as on out of memory. */
+Net *net_alloc_twin(const Net *src, ShortcutKind shortcut);
 
 /* Copies the branch parameters W1, b1, W2, b2 of every block and the input projection from src
  * into dst, so that dst computes the same F in every block: with dst's shortcut NONE it is the

@@ -22,7 +22,7 @@ void shortcut_forward(const BlockConfig *cfg, const BlockParams *p, const gsl_ma
                       BlockCache *c)
 {
     size_t B = x->size1, n = cfg->n_in;
-    if (p->Ws) {                                 /* y = F + x Ws^T: [B x n_out] = [B x n_in][n_in x n_out] */
+    if (block_has_projection(cfg)) {                                 /* y = F + x Ws^T: [B x n_out] = [B x n_in][n_in x n_out] */
         gsl_matrix_memcpy(c->y, c->f);
         gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, x, p->Ws, 1.0, c->y);
         return;
@@ -86,7 +86,7 @@ void shortcut_backward(const BlockConfig *cfg, gsl_matrix *dx, BlockParams *g,
 {
     int want_s = (paths & BLOCK_PATH_SHORTCUT) && cfg->shortcut != SHORTCUT_NONE;
     if (want_s && c->g) gate_backward(cfg, dx, g, dy, x, p, c, df);   /* df: scratch first */
-    if (want_s && p->Ws) {
+    if (want_s && block_has_projection(cfg)) {
         /* S = Ws x: dWs += dy^T x ([n_out x n_in] = [n_out x B][B x n_in]), dx += dy Ws */
         if (g) gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, dy, x, 1.0, g->Ws);
         if (dx) gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, dy, p->Ws, 1.0, dx);
@@ -108,7 +108,7 @@ void shortcut_jacobian(const BlockConfig *cfg, const BlockParams *p, const gsl_m
     size_t n = cfg->n_in;
     gsl_matrix_memcpy(J, JF);
     if (cfg->shortcut == SHORTCUT_NONE) return;
-    if (p->Ws) {
+    if (block_has_projection(cfg)) {
         gsl_matrix_add(J, p->Ws);
         return;
     }
