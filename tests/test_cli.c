@@ -124,6 +124,37 @@ static void test_gradcheck_and_unroll_report(Check *c)
     check_true(c, r.status == 0 && strstr(r.out, "--depth"), "flow --help lists its options");
 }
 
+static void test_flow_modes(Check *c)
+{
+    static Run r;
+    run(&r, "flow --sweep --depth 5 --csv");
+    check_true(c, r.status == 0 && strncmp(r.out, "depth,plain_grad_x0,residual_grad_x0", 36) == 0,
+               "flow --sweep --csv: one row per prefix depth");
+    run(&r, "flow --jacobian --depth 4 --width 5 --order pre --zero-last");
+    check_true(c, r.status == 0 && strstr(r.out, "residual  s_max 1.0000e+00  s_min 1.0000e+00  condition 1.0000e+00"),
+               "flow --jacobian with F = 0: the residual Jacobian is I (all singular values 1)");
+    run(&r, "flow --jacobian --depth 4 --bn --batch 4");
+    check_true(c, r.status == 0 && strstr(r.out, "not defined with batch norm"),
+               "flow --jacobian --bn: backprop Jacobian, no per-block table");
+    run(&r, "flow --paths --depth 6 --samples 10");
+    check_true(c, r.status == 0 && strstr(r.out, "binomial(6, 1/2), mean 3"), "flow --paths: binomial path lengths");
+    run(&r, "flow --lesion --depth 5 --csv");
+    check_true(c, r.status == 0 && strncmp(r.out, "deleted_block,plain_rel_change,residual_rel_change\n1,", 53) == 0,
+               "flow --lesion --csv: one row per deleted block");
+    run(&r, "flow --variant gate --depth 3");
+    check_true(c, r.status == 0 && strstr(r.out, "gate-bias -6"), "flow --variant gate runs with the paper's gate bias");
+    run(&r, "flow --stats --depth 4 --order pre --zero-last --csv");
+    check_true(c, r.status == 0 && strstr(r.out, "residual,4,") && strstr(r.out, "net,layer,mean,std,q"),
+               "flow --stats --csv: rows for both nets");
+    run(&r, "flow --shatter --depth 3 --width 8");
+    check_true(c, r.status == 0 && strstr(r.out, "lag-4") && !strstr(r.out, "residual + BN"),
+               "flow --shatter: plain and residual columns (BN only with --bn)");
+    expect_refused(c, "flow --sweep --jacobian", "choose one of");
+    expect_refused(c, "flow --jacobian --example 8", "--example 8");
+    expect_refused(c, "flow --variant bogus", "--variant");
+    expect_refused(c, "flow --dropout 1", "--dropout");
+}
+
 int main(void)
 {
     Check c = {0};
@@ -138,5 +169,6 @@ int main(void)
     test_overflow_is_shown_not_crashed(&c);
     test_npy_files_are_written(&c);
     test_gradcheck_and_unroll_report(&c);
+    test_flow_modes(&c);
     return check_done(&c);
 }

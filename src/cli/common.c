@@ -38,7 +38,7 @@ void cli_print_value(FILE *f, int w, double v)
 {
     if (isnan(v)) fprintf(f, "%*s", w, "nan");
     else if (isinf(v)) fprintf(f, "%*s", w, "overflow");
-    else if (v == 0.0) fprintf(f, "%*s", w, "0 (underflow)");
+    else if (v == 0.0) fprintf(f, "%*s", w, "0");
     else fprintf(f, "%*.4e", w, v);
 }
 

@@ -15,6 +15,7 @@ enum {
     O_DEPTH = 256, O_WIDTH, O_HIDDEN, O_BATCH, O_SEED, O_INIT, O_ACT, O_SHORTCUT, O_ORDER,
     O_LAMBDA, O_BRANCH_SCALE, O_ZERO_LAST, O_BIAS_STD, O_IN_WIDTH, O_MAX_MEMORY, O_CSV, O_NPY,
     O_STEP, O_ENTRIES, O_BLOCK, O_VERBOSE, O_HELP, O_BN, O_DROPOUT, O_GATE_BIAS,
+    O_SWEEP, O_JACOBIAN, O_PATHS, O_LESION, O_SHATTER, O_STATS, O_VARIANT, O_SAMPLES, O_EXAMPLE,
 };
 
 static const struct {
@@ -46,6 +47,16 @@ static const struct {
     {{"max-memory", required_argument, NULL, O_MAX_MEMORY}, OPT_NET, "G GiB a net may use (default 4)"},
     {{"csv", no_argument, NULL, O_CSV}, OPT_OUTPUT, "             print CSV instead of a table"},
     {{"npy", required_argument, NULL, O_NPY}, OPT_OUTPUT, "DIR          also write the arrays as NumPy .npy files into DIR"},
+    {{"variant", required_argument, NULL, O_VARIANT}, OPT_FLOW, "K    the same as --shortcut (He et al. 2016, Table 1 names)"},
+    {{"sweep", no_argument, NULL, O_SWEEP}, OPT_FLOW, "           depth sweep: ||dL/dx_0|| of every prefix net, depth 1..L"},
+    {{"jacobian", no_argument, NULL, O_JACOBIAN}, OPT_FLOW, "        singular values of dx_L/dx_0 and of each block's Jacobian"},
+    {{"paths", no_argument, NULL, O_PATHS}, OPT_FLOW, "           path lengths and the gradient carried per length (Veit et al.)"},
+    {{"lesion", no_argument, NULL, O_LESION}, OPT_FLOW, "          delete one block at test time: change of the output"},
+    {{"shatter", no_argument, NULL, O_SHATTER}, OPT_FLOW, "         shattered gradients: autocorrelation of dy/dx by depth\n"
+     "                     (with --bn also residual + batch norm: 256x slower)"},
+    {{"stats", no_argument, NULL, O_STATS}, OPT_FLOW, "           activation statistics and variance by layer"},
+    {{"samples", required_argument, NULL, O_SAMPLES}, OPT_FLOW, "N      --paths: sampled paths per length (default 100)"},
+    {{"example", required_argument, NULL, O_EXAMPLE}, OPT_FLOW, "b      --jacobian: which example of the batch (default 0)"},
     {{"step", required_argument, NULL, O_STEP}, OPT_GRADCHECK, "h       central-difference step (default 1e-6)"},
     {{"entries", required_argument, NULL, O_ENTRIES}, OPT_GRADCHECK, "M    check M random entries per tensor (default: all)"},
     {{"block", no_argument, NULL, O_BLOCK}, OPT_GRADCHECK, "           check one block (widths --in-width -> --width)"},
@@ -61,6 +72,7 @@ void opts_defaults(CliOptions *o)
     o->seed = 1;
     o->max_memory = RESLAB_MEMORY_LIMIT;
     o->step = 1e-6;
+    o->samples = 100;
 }
 
 void opts_print_help(FILE *f, unsigned groups)
@@ -152,6 +164,16 @@ static int opts_apply(const char *cmd, int code, const char *name, const char *a
         break;
     case O_ZERO_LAST: n->zero_last = 1; break;
     case O_BN: n->bn = 1; break;
+    case O_VARIANT:
+        if (block_shortcut_parse(a, &n->shortcut))
+            rc = bad_choice(cmd, name, a, "identity, scaled, gate, gate-shortcut, project-all, dropout, none");
+        break;
+    case O_SWEEP: case O_JACOBIAN: case O_PATHS: case O_LESION: case O_SHATTER: case O_STATS:
+        o->mode = (FlowMode)(FLOW_SWEEP + (code - O_SWEEP));
+        o->modes_given++;
+        break;
+    case O_SAMPLES: rc = parse_size(cmd, name, a, 1, 1000000, &o->samples); break;
+    case O_EXAMPLE: rc = parse_size(cmd, name, a, 0, LIMIT_DIM, &o->example); break;
     case O_DROPOUT: rc = parse_real(cmd, name, a, 0.0, 0.99, &n->dropout_p); break;
     case O_GATE_BIAS: rc = parse_real(cmd, name, a, -1e3, 1e3, &n->gate_bias); break;
     case O_CSV: o->csv = 1; break;
@@ -193,6 +215,11 @@ int opts_parse(const char *cmd, int argc, char **argv, unsigned groups, void (*u
             return OPTS_ERROR;
         }
         if (opts_apply(cmd, c, longopts[idx].name, optarg, o)) return OPTS_ERROR;
+    }
+    if (o->modes_given > 1) {
+        fprintf(stderr, "reslab %s: choose one of --sweep, --jacobian, --paths, --lesion, --shatter, "
+                        "--stats\n", cmd);
+        return OPTS_ERROR;
     }
     if (o->npy_dir && !is_writable_dir(o->npy_dir)) {
         fprintf(stderr, "reslab %s: --npy: '%s' is not a writable directory\n", cmd, o->npy_dir);

@@ -22,7 +22,14 @@ enum {
                            --max-memory */
     OPT_OUTPUT = 2,     /* --csv --npy DIR */
     OPT_GRADCHECK = 4,  /* --step --entries --block --verbose */
+    OPT_FLOW = 8,       /* --sweep --jacobian --paths --lesion --shatter --stats --variant
+                           --samples --example */
 };
+
+/* What `reslab flow` shows. */
+typedef enum {
+    FLOW_NORMS, FLOW_SWEEP, FLOW_JACOBIAN, FLOW_PATHS, FLOW_LESION, FLOW_SHATTER, FLOW_STATS,
+} FlowMode;
 
 enum { OPTS_OK = 0, OPTS_HELP = 1, OPTS_ERROR = 2 };
 
@@ -38,6 +45,10 @@ typedef struct {
     int block;               /* gradcheck one block instead of a net */
     int verbose;
     int order_given;         /* 1 if --order was on the command line */
+    FlowMode mode;           /* flow: which analysis (one of the mode options; default norms) */
+    int modes_given;         /* how many mode options were given (at most one is allowed) */
+    size_t samples;          /* flow --paths: sampled paths per length */
+    size_t example;          /* flow --jacobian: which example of the batch */
 } CliOptions;
 
 void opts_defaults(CliOptions *o);
