@@ -169,6 +169,19 @@ static void test_twin_equals_copied_net(Check *c)
     gsl_matrix_free(X); gsl_rng_free(rng);
 }
 
+/* ||m||_F with scaling: squares of 1e200 overflow, the norm does not. */
+static void test_frobenius_does_not_overflow_early(Check *c)
+{
+    double big[4] = {1e200, -1e200, 1e200, 1e200}, small[4] = {3, 4, 0, 0};
+    gsl_matrix_view b = gsl_matrix_view_array(big, 2, 2), s = gsl_matrix_view_array(small, 2, 2);
+    check_close(c, "||[1e200 x 4]||_F = 2e200 (squares overflow, the norm does not)", net_frobenius(&b.matrix), 2e200, 0, 1e-15);
+    check_close(c, "||[3 4 0 0]||_F = 5", net_frobenius(&s.matrix), 5.0, 0, 1e-15);
+    big[2] = INFINITY;
+    check_true(c, isinf(net_frobenius(&b.matrix)), "an inf entry gives inf");
+    big[1] = NAN;
+    check_true(c, isnan(net_frobenius(&b.matrix)), "a NaN entry gives NaN, never a number");
+}
+
 static void test_oversized_net_is_refused(Check *c)
 {
     NetConfig cfg = net_config_default();
@@ -248,6 +261,7 @@ int main(void)
     test_input_gradients_without_parameter_gradients(&c);
     test_oversized_net_is_refused(&c);
     test_twin_equals_copied_net(&c);
+    test_frobenius_does_not_overflow_early(&c);
     test_depth20_nets_pass_gradcheck(&c);
     test_variant_nets_pass_gradcheck(&c);
     return check_done(&c);

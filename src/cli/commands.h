@@ -7,5 +7,6 @@
 int cmd_flow(int argc, char **argv);
 int cmd_unroll(int argc, char **argv);
 int cmd_gradcheck(int argc, char **argv);
+int cmd_render(int argc, char **argv);
 
 #endif

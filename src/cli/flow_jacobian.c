@@ -59,7 +59,9 @@ static void print_spectrum(const char *name, const JacResult *r, size_t n)
     printf("  s_min ");
     cli_print_value(stdout, 0, gsl_vector_get(r->s, n - 1));
     printf("  condition ");
-    cli_print_value(stdout, 0, jacobian_condition(r->s));
+    double kappa = jacobian_condition(r->s);
+    if (isinf(kappa)) printf("inf (singular: s_min = 0)");
+    else cli_print_value(stdout, 0, kappa);
     printf("\n            all:");
     for (size_t i = 0; i < n; i++) printf(" %.3g", gsl_vector_get(r->s, i));
     printf("\n");

@@ -53,7 +53,9 @@ static void print_net(const char *name, size_t L, const NetStats *s)
             printf(" %10s %10s %8s %12s\n", "", "", "", "");
             continue;
         }
-        printf(" %10.4g %10.4g %8.3f ", x->q / s->layers[l - 1].q, s->pred[l - 1], x->dead_hidden);
+        printf(" ");
+        cli_print_value(stdout, 10, x->q / s->layers[l - 1].q);
+        printf(" %10.4g %8.3f ", s->pred[l - 1], x->dead_hidden);
         cli_print_value(stdout, 12, s->response[l - 1]);
         printf("%s\n", x->overflow ? "  overflow" : "");
     }
@@ -121,6 +123,7 @@ int flow_shatter(const CliOptions *o, Net *res, Net *plain, const gsl_matrix *X)
         NetConfig cfg = o->net;
         cfg.input_width = 1;
         cfg.param_grads = 0;
+        if (!o->width_given) cfg.width = shatter_config_default().width;   /* 200, as the paper */
         cfg.shortcut = k == 0 ? SHORTCUT_NONE : o->net.shortcut == SHORTCUT_NONE ? SHORTCUT_IDENTITY : o->net.shortcut;
         cfg.bn = k == 2;                 /* statistics over the 256 sweep inputs themselves */
         if (cfg.bias_std == 0.0) cfg.bias_std = SHATTER_BIAS_STD;   /* zero biases cannot shatter */
@@ -141,7 +144,8 @@ int flow_shatter(const CliOptions *o, Net *res, Net *plain, const gsl_matrix *X)
            "autocorrelation (1: smooth; near 0: white noise), mean +- sd over %zu seeds from %lu\n",
            so.points, SHATTER_LAG, so.seeds, so.seed);
     opts_describe(stdout, o);
-    printf("(input width 1, batch %zu; biases N(0, %.3g^2))\n%7s", so.points,
+    printf("(input width 1, width %zu, batch %zu; biases N(0, %.3g^2))\n%7s",
+           o->width_given ? o->net.width : shatter_config_default().width, so.points,
            o->net.bias_std > 0 ? o->net.bias_std : SHATTER_BIAS_STD, "depth");
     for (int k = 0; k < nets; k++) printf(" %22s", names[k]);
     printf("\n");

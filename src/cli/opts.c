@@ -16,6 +16,7 @@ enum {
     O_LAMBDA, O_BRANCH_SCALE, O_ZERO_LAST, O_BIAS_STD, O_IN_WIDTH, O_MAX_MEMORY, O_CSV, O_NPY,
     O_STEP, O_ENTRIES, O_BLOCK, O_VERBOSE, O_HELP, O_BN, O_DROPOUT, O_GATE_BIAS,
     O_SWEEP, O_JACOBIAN, O_PATHS, O_LESION, O_SHATTER, O_STATS, O_VARIANT, O_SAMPLES, O_EXAMPLE,
+    O_OUTPUT, O_SIZE, O_SCALE, O_THEME, O_LANG, O_SHOW,
 };
 
 static const struct {
@@ -44,7 +45,7 @@ static const struct {
     {{"bn", no_argument, NULL, O_BN}, OPT_NET, "              batch norm inside F (training-mode statistics)"},
     {{"dropout", required_argument, NULL, O_DROPOUT}, OPT_NET, "P      drop probability of the dropout shortcut (default 0.5)"},
     {{"gate-bias", required_argument, NULL, O_GATE_BIAS}, OPT_NET, "B    initial gate bias of the gating shortcuts (default -6)"},
-    {{"max-memory", required_argument, NULL, O_MAX_MEMORY}, OPT_NET, "G GiB a net may use (default 4)"},
+    {{"max-memory", required_argument, NULL, O_MAX_MEMORY}, OPT_NET, "G GiB a net may use (default 8)"},
     {{"csv", no_argument, NULL, O_CSV}, OPT_OUTPUT, "             print CSV instead of a table"},
     {{"npy", required_argument, NULL, O_NPY}, OPT_OUTPUT, "DIR          also write the arrays as NumPy .npy files into DIR"},
     {{"variant", required_argument, NULL, O_VARIANT}, OPT_FLOW, "K    the same as --shortcut (He et al. 2016, Table 1 names)"},
@@ -57,6 +58,12 @@ static const struct {
     {{"stats", no_argument, NULL, O_STATS}, OPT_FLOW, "           activation statistics and variance by layer"},
     {{"samples", required_argument, NULL, O_SAMPLES}, OPT_FLOW, "N      --paths: sampled paths per length (default 100)"},
     {{"example", required_argument, NULL, O_EXAMPLE}, OPT_FLOW, "b      --jacobian: which example of the batch (default 0)"},
+    {{"output", required_argument, NULL, O_OUTPUT}, OPT_RENDER, "FILE, -o FILE  the figure to write: .png, .svg or .pdf"},
+    {{"size", required_argument, NULL, O_SIZE}, OPT_RENDER, "WxH       size in logical units = points (default 1280x800)"},
+    {{"scale", required_argument, NULL, O_SCALE}, OPT_RENDER, "S        PNG pixels per unit, e.g. 2 for HiDPI or print (default 1)"},
+    {{"theme", required_argument, NULL, O_THEME}, OPT_RENDER, "T        light (projectors, default) | dark | a theme file"},
+    {{"lang", required_argument, NULL, O_LANG}, OPT_RENDER, "L         en | zh (Simplified Chinese)"},
+    {{"show", required_argument, NULL, O_SHOW}, OPT_RENDER, "N         both | plain | residual (default both)"},
     {{"step", required_argument, NULL, O_STEP}, OPT_GRADCHECK, "h       central-difference step (default 1e-6)"},
     {{"entries", required_argument, NULL, O_ENTRIES}, OPT_GRADCHECK, "M    check M random entries per tensor (default: all)"},
     {{"block", no_argument, NULL, O_BLOCK}, OPT_GRADCHECK, "           check one block (widths --in-width -> --width)"},
@@ -73,6 +80,11 @@ void opts_defaults(CliOptions *o)
     o->max_memory = RESLAB_MEMORY_LIMIT;
     o->step = 1e-6;
     o->samples = 100;
+    o->width = 1280;
+    o->height = 800;
+    o->scale = 1.0;
+    o->theme = "light";
+    o->show = 3;
 }
 
 void opts_print_help(FILE *f, unsigned groups)
@@ -114,6 +126,22 @@ static int parse_real(const char *cmd, const char *name, const char *s, double l
     return OPTS_OK;
 }
 
+/* "WxH" with whole numbers from 64 to 16384. */
+static int parse_wxh(const char *cmd, const char *name, const char *s, double *w, double *h)
+{
+    unsigned long a, b;
+    char x, end;
+    if (sscanf(s, "%lu%c%lu%c", &a, &x, &b, &end) != 3 || x != 'x' || a < 64 || b < 64 ||
+        a > 16384 || b > 16384 || s[0] == '-' || s[0] == '+') {
+        fprintf(stderr, "reslab %s: --%s: expected WxH with whole numbers from 64 to 16384, got '%s'\n",
+                cmd, name, s);
+        return OPTS_ERROR;
+    }
+    *w = (double)a;
+    *h = (double)b;
+    return OPTS_OK;
+}
+
 static int bad_choice(const char *cmd, const char *name, const char *s, const char *choices)
 {
     fprintf(stderr, "reslab %s: --%s: unknown value '%s' (choose %s)\n", cmd, name, s, choices);
@@ -131,7 +159,10 @@ static int opts_apply(const char *cmd, int code, const char *name, const char *a
     int rc = OPTS_OK;
     switch (code) {
     case O_DEPTH: rc = parse_size(cmd, name, a, 1, LIMIT_DIM, &n->depth); break;
-    case O_WIDTH: rc = parse_size(cmd, name, a, 1, LIMIT_DIM, &n->width); break;
+    case O_WIDTH:
+        rc = parse_size(cmd, name, a, 1, LIMIT_DIM, &n->width);
+        o->width_given = 1;
+        break;
     case O_HIDDEN: rc = parse_size(cmd, name, a, 1, LIMIT_DIM, &n->hidden); break;
     case O_BATCH: rc = parse_size(cmd, name, a, 1, LIMIT_DIM, &o->batch); break;
     case O_IN_WIDTH: rc = parse_size(cmd, name, a, 1, LIMIT_DIM, &n->input_width); break;
@@ -156,7 +187,7 @@ static int opts_apply(const char *cmd, int code, const char *name, const char *a
         break;
     case O_SHORTCUT:
         if (block_shortcut_parse(a, &n->shortcut))
-            rc = bad_choice(cmd, name, a, "identity, zeropad, project, project-all, scaled, none");
+            rc = bad_choice(cmd, name, a, "identity, zeropad, project, project-all, scaled, gate, gate-shortcut, dropout, none");
         break;
     case O_ORDER:
         if (block_order_parse(a, &n->order)) rc = bad_choice(cmd, name, a, "post, pre");
@@ -173,6 +204,21 @@ static int opts_apply(const char *cmd, int code, const char *name, const char *a
         o->modes_given++;
         break;
     case O_SAMPLES: rc = parse_size(cmd, name, a, 1, 1000000, &o->samples); break;
+    case O_OUTPUT: o->output = a; break;
+    case O_SIZE: rc = parse_wxh(cmd, name, a, &o->width, &o->height); break;
+    case O_SCALE: rc = parse_real(cmd, name, a, 0.1, 8.0, &o->scale); break;
+    case O_THEME: o->theme = a; break;
+    case O_LANG:
+        if (strcmp(a, "en") == 0) o->lang_zh = 0;
+        else if (strcmp(a, "zh") == 0) o->lang_zh = 1;
+        else rc = bad_choice(cmd, name, a, "en, zh");
+        break;
+    case O_SHOW:
+        if (strcmp(a, "plain") == 0) o->show = 1;
+        else if (strcmp(a, "residual") == 0) o->show = 2;
+        else if (strcmp(a, "both") == 0) o->show = 3;
+        else rc = bad_choice(cmd, name, a, "both, plain, residual");
+        break;
     case O_EXAMPLE: rc = parse_size(cmd, name, a, 0, LIMIT_DIM, &o->example); break;
     case O_DROPOUT: rc = parse_real(cmd, name, a, 0.0, 0.99, &n->dropout_p); break;
     case O_GATE_BIAS: rc = parse_real(cmd, name, a, -1e3, 1e3, &n->gate_bias); break;
@@ -202,8 +248,12 @@ int opts_parse(const char *cmd, int argc, char **argv, unsigned groups, void (*u
     opterr = 0;
     optind = 1;
     for (;;) {
-        int idx = -1, c = getopt_long(argc, argv, ":", longopts, &idx);
+        int idx = -1, c = getopt_long(argc, argv, (groups & OPT_RENDER) ? ":o:" : ":", longopts, &idx);
         if (c == -1) break;
+        if (c == 'o') {
+            o->output = optarg;
+            continue;
+        }
         if (c == O_HELP) {
             usage(stdout);
             return OPTS_HELP;
@@ -254,7 +304,10 @@ void opts_describe(FILE *f, const CliOptions *o)
 int opts_check_net(const char *cmd, const CliOptions *o)
 {
     char err[256];
-    if (net_config_check(&o->net, o->batch, o->max_memory, err, sizeof err)) {
+    /* the residual net and its plain twin (which shares the weights, not the caches) */
+    size_t twin = net_twin_memory_bytes(&o->net, o->batch);
+    size_t limit = o->max_memory > twin ? o->max_memory - twin : 0;
+    if (net_config_check(&o->net, o->batch, limit, err, sizeof err)) {
         fprintf(stderr, "reslab %s: %s%s\n", cmd, err,
                 strstr(err, "GiB") ? " (raise it with --max-memory)" : "");
         return OPTS_ERROR;

@@ -24,6 +24,7 @@ enum {
     OPT_GRADCHECK = 4,  /* --step --entries --block --verbose */
     OPT_FLOW = 8,       /* --sweep --jacobian --paths --lesion --shatter --stats --variant
                            --samples --example */
+    OPT_RENDER = 16,    /* --output/-o --size --scale --theme --lang --show */
 };
 
 /* What `reslab flow` shows. */
@@ -45,10 +46,17 @@ typedef struct {
     int block;               /* gradcheck one block instead of a net */
     int verbose;
     int order_given;         /* 1 if --order was on the command line */
+    int width_given;         /* 1 if --width was on the command line */
     FlowMode mode;           /* flow: which analysis (one of the mode options; default norms) */
     int modes_given;         /* how many mode options were given (at most one is allowed) */
     size_t samples;          /* flow --paths: sampled paths per length */
     size_t example;          /* flow --jacobian: which example of the batch */
+    const char *output;      /* render: the file to write */
+    double width, height;    /* render: figure size in logical units (default 1280 x 800) */
+    double scale;            /* render: PNG pixels per logical unit (default 1) */
+    const char *theme;       /* render: "light", "dark" or a theme file (default light) */
+    int lang_zh;             /* render: 1 for Simplified Chinese */
+    int show;                /* render: 1 plain, 2 residual, 3 both (default) */
 } CliOptions;
 
 void opts_defaults(CliOptions *o);

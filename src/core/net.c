@@ -50,6 +50,15 @@ size_t net_memory_bytes(const NetConfig *cfg, size_t batch)
     return bytes >= (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
 }
 
+size_t net_twin_memory_bytes(const NetConfig *cfg, size_t batch)
+{
+    BlockConfig b = net_block_config(cfg);
+    double L = (double)cfg->depth, B = (double)batch, n = (double)cfg->width;
+    double doubles = L * (double)block_cache_count(&b, 1) * B + (L + 2.0) * B * n;
+    double bytes = doubles * sizeof(double) + L * 512.0;
+    return bytes >= (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
+}
+
 int net_config_check(const NetConfig *cfg, size_t batch, size_t limit, char *err, size_t errlen)
 {
     if (cfg->depth < 1) return status_set(err, errlen, RESLAB_ERR_INVALID, "depth must be >= 1");
@@ -294,15 +303,26 @@ double net_loss_backward(Net *net)
     return net_loss(net);
 }
 
+double net_frobenius(const gsl_matrix *m)
+{
+    double top = 0.0;
+    for (size_t i = 0; i < m->size1; i++) {
+        const double *r = gsl_matrix_const_ptr(m, i, 0);
+        for (size_t j = 0; j < m->size2; j++) {
+            if (isnan(r[j])) return NAN;
+            if (fabs(r[j]) > top) top = fabs(r[j]);
+        }
+    }
+    if (top == 0.0 || isinf(top)) return top;
+    double s = 0.0;                                  /* sum of (x / top)^2: no overflow */
+    for (size_t i = 0; i < m->size1; i++) {
+        const double *r = gsl_matrix_const_ptr(m, i, 0);
+        for (size_t j = 0; j < m->size2; j++) s += (r[j] / top) * (r[j] / top);
+    }
+    return top * sqrt(s);
+}
+
 void net_grad_norms(const Net *net, double *norms)
 {
-    for (size_t l = 0; l <= net->cfg.depth; l++) {
-        const gsl_matrix *d = net->dx[l];
-        double s = 0.0;
-        for (size_t i = 0; i < d->size1; i++) {
-            const double *r = gsl_matrix_const_ptr(d, i, 0);
-            for (size_t j = 0; j < d->size2; j++) s += r[j] * r[j];
-        }
-        norms[l] = sqrt(s);
-    }
+    for (size_t l = 0; l <= net->cfg.depth; l++) norms[l] = net_frobenius(net->dx[l]);
 }

@@ -70,6 +70,10 @@ NetConfig net_config_default(void);
 /* The memory the net would take for batch B, in bytes (parameters, gradients, caches). */
 size_t net_memory_bytes(const NetConfig *cfg, size_t batch);
 
+/* The memory a twin of such a net takes (its caches and stream gradients; it shares the
+ * weights), in bytes. */
+size_t net_twin_memory_bytes(const NetConfig *cfg, size_t batch);
+
 /* Checks every field and the memory estimate against limit; RESLAB_OK, RESLAB_ERR_INVALID, or
  * RESLAB_ERR_TOOBIG whose message states the estimate and the limit. */
 int net_config_check(const NetConfig *cfg, size_t batch, size_t limit, char *err, size_t errlen);
@@ -91,7 +95,7 @@ size_t net_input_width(const Net *net);
 
 /* A twin of src with another shortcut (typically SHORTCUT_NONE: the plain twin) that SHARES
  * src's parameters: the same F in every block, no copy (at width 512 and depth 1000 the weights
- * are 4 GiB). Only its caches and gradients of the stream are its own; no parameter gradients.
+ * are 3.9 GiB). Only its caches and gradients of the stream are its own; no parameter gradients.
  * src must outlive the twin. The shortcut must need no parameters of its own that src lacks
  * (a projection or gate): RESLAB-style NULL is returned then, as on out of memory. */
 Net *net_alloc_twin(const Net *src, ShortcutKind shortcut);
@@ -123,6 +127,10 @@ double net_loss_backward(Net *net);
 
 /* The analysis loss alone, 0.5 ||x_L||^2 / B, without backward. */
 double net_loss(const Net *net);
+
+/* ||m||_F, computed with scaling so that it overflows only when the norm itself exceeds the
+ * largest double (not when a square does, from 1.3e154 on); NaN if m holds a NaN. */
+double net_frobenius(const gsl_matrix *m);
 
 /* ||dL/dx_l||_F for l = 0..L into norms[L + 1]. Valid after backward. */
 void net_grad_norms(const Net *net, double *norms);

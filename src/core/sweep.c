@@ -45,16 +45,6 @@ void sweep_reset(Sweep *s)
     s->loss = NAN;
 }
 
-static double frob(const gsl_matrix *m)
-{
-    double sum = 0.0;
-    for (size_t i = 0; i < m->size1; i++) {
-        const double *r = gsl_matrix_const_ptr(m, i, 0);
-        for (size_t j = 0; j < m->size2; j++) sum += r[j] * r[j];
-    }
-    return sqrt(sum);
-}
-
 int sweep_step(Sweep *s)
 {
     Net *net = s->net;
@@ -65,7 +55,7 @@ int sweep_step(Sweep *s)
     s->depth = d;
     /* L_d = 0.5 ||x_d||^2 / B, dL/dx_d = x_d / B, then back through all d blocks */
     const gsl_matrix *xd = net_x(net, d);
-    double nx = frob(xd);
+    double nx = net_frobenius(xd);
     s->loss = 0.5 * nx * nx / (double)net->batch;
     gsl_matrix_memcpy(net->dx[d], xd);
     gsl_matrix_scale(net->dx[d], 1.0 / (double)net->batch);
@@ -74,6 +64,6 @@ int sweep_step(Sweep *s)
         block_backward(&net->block, net->dx[l - 1], NULL, net->dx[l], net_x(net, l - 1),
                        net->params[l - 1], net->cache[l - 1], net->work);
     }
-    for (size_t l = 0; l <= d; l++) s->norms[l] = frob(net->dx[l]);
+    for (size_t l = 0; l <= d; l++) s->norms[l] = net_frobenius(net->dx[l]);
     return 0;
 }

@@ -1,0 +1,583 @@
+/* scene_paths.c: the paths scene (scene_paths.h): Veit et al.'s unraveled view of the residual
+ * net: path-length distribution, gradient per path length, and the lesion study.
+ *
+ * Legend: L depth, k path length 0..L (lesion: the deleted block 1..L), B batch, n width;
+ * fs the theme's base font size; r the scene's rectangle, in logical units.
+ */
+#include "scene_paths.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_randist.h>
+
+#include "status.h"
+#include "text.h"
+
+enum {
+    T_TITLE, T_DESCRIBE, T_SAMPLED,
+    T_DIST_TITLE, T_DIST_X, T_DIST_Y, T_BARS, T_MEAN, T_SD,
+    T_GRAD_TITLE, T_GRAD_X, T_GRAD_Y, T_GRAD_ONE, T_GRAD_TOTAL, T_OFF,
+    T_LES_TITLE, T_LES_X, T_LES_Y, T_PLAIN, T_RESIDUAL, T_ONE,
+    T_NOTE, T_NOTE_HERE, T_NOTE_DEAD, T_NO_DATA, T_COUNT
+};
+
+static const char *const text[2][T_COUNT] = {
+    [SCENE_LANG_EN] = {
+        "The unraveled view: 2<sup>%zu</sup> paths through %zu blocks (Veit et al. 2016)",
+        "depth %zu · width %zu · hidden %zu · %s · %s order · %s init · shortcut %s%s · batch %zu "
+        "· seed %lu",
+        " · %zu sampled paths per length (seed %lu)",
+        "Path lengths", "path length <i>k</i> (branches on the path)",
+        "fraction of the 2<sup><i>L</i></sup> paths",
+        "C(<i>L</i>, <i>k</i>) / 2<sup><i>L</i></sup>", "mean <i>L</i>/2 = %s",
+        "± sd,  sd = √<i>L</i>/2 = %s",
+        "Gradient per path length", "path length <i>k</i>",
+        "‖∂<i>L</i>/∂<i>x</i><sub>0</sub>‖ through the paths",
+        "one path: mean, min–max of %zu", "all C(<i>L</i>, <i>k</i>) paths: C × mean",
+        "off scale: 0, inf, NaN",
+        "Lesion: delete one block", "deleted block <i>k</i>",
+        "‖<i>x</i><sub><i>L</i></sub>′ − <i>x</i><sub><i>L</i></sub>‖ / "
+        "‖<i>x</i><sub><i>L</i></sub>‖ (relative)",
+        "plain (no shortcut)", "residual", "1 = as large as the output",
+        "This net is at initialisation (untrained, seed %lu). Veit et al. (2016) report for a "
+        "trained ResNet-110 (54 blocks, CIFAR-10): deleting any one block barely changes the test "
+        "error, while deleting one layer of VGG drops it to chance; and almost all of the gradient "
+        "comes from paths 5–17 blocks long, 0.45%% of all paths, because the gradient through a "
+        "path falls exponentially with its length.",
+        " Here each extra branch on a path multiplies the gradient by ×%s on average, and the "
+        "paths of length <i>k</i> = %zu carry the most in total.",
+        " Here the path gradients are 0, inf or NaN: the signal overflowed or died.",
+        "no value on this scale: all 0, inf or NaN",
+    },
+    [SCENE_LANG_ZH] = {
+        "展开视角：2<sup>%zu</sup> 条路径经过 %zu 个块（Veit 等，2016）",
+        "深度 %zu · 宽度 %zu · 隐藏宽度 %zu · %s · %s 顺序 · %s 初始化 · 捷径 %s%s · 批量 %zu "
+        "· 种子 %lu",
+        " · 每个长度采样 %zu 条路径（种子 %lu）",
+        "路径长度的分布", "路径长度 <i>k</i>（路径经过的分支数）",
+        "占全部 2<sup><i>L</i></sup> 条路径的比例",
+        "C(<i>L</i>, <i>k</i>) / 2<sup><i>L</i></sup>", "均值 <i>L</i>/2 = %s",
+        "± 标准差，标准差 = √<i>L</i>/2 = %s",
+        "各路径长度的梯度", "路径长度 <i>k</i>",
+        "经路径的梯度 ‖∂<i>L</i>/∂<i>x</i><sub>0</sub>‖",
+        "单条路径：%zu 条的均值、最小–最大", "全部 C(<i>L</i>, <i>k</i>) 条路径：C × 均值",
+        "超出刻度：0、inf、NaN",
+        "病损：删除一个块", "删除的块 <i>k</i>",
+        "输出的相对变化 ‖<i>x</i><sub><i>L</i></sub>′ − <i>x</i><sub><i>L</i></sub>‖ / "
+        "‖<i>x</i><sub><i>L</i></sub>‖",
+        "普通网络（无捷径）", "残差网络", "1 = 与输出本身一样大",
+        "此处的网络处于初始化状态（未训练，种子 %lu）。Veit 等（2016）对训练好的 ResNet-110"
+        "（54 个块，CIFAR-10）报告：删除任意一个块（病损）几乎不改变测试错误率，而删除 VGG 的任意"
+        "一层会使其降到随机猜测的水平；几乎全部梯度来自长度为 5–17 的路径，仅占全部路径的 0.45%%，"
+        "因为经过一条路径的梯度随路径长度指数下降。",
+        "这里路径每多经过一个分支，梯度平均乘以 ×%s；总梯度最大的路径长度为 <i>k</i> = %zu。",
+        "这里路径上的梯度为 0、inf 或 NaN：信号溢出或消失了。",
+        "没有可显示在此刻度上的值：全部为 0、inf 或 NaN",
+    },
+};
+
+struct ScenePaths {
+    ScenePathsData d;
+    double *count, *fraction, *lesion_plain, *lesion_res;
+    PathsGradStats *grad;
+};
+
+const char *const *scene_paths_texts(SceneLang lang, size_t *n)
+{
+    *n = T_COUNT;
+    return text[lang == SCENE_LANG_ZH];
+}
+
+const ScenePathsData *scene_paths_data(const ScenePaths *s) { return &s->d; }
+
+/* ---- numerics --------------------------------------------------------------------------- */
+
+/* The nets and input of `reslab flow` (cmd_flow.c): the residual net of cfg with weights from
+ * mt19937 seeded with seed, its dropout masks, then X (B, input width) ~ N(0, 1), then the
+ * plain twin sharing every F. */
+static int make_nets(const NetConfig *cfg, size_t B, unsigned long seed, Net **res, Net **plain,
+                     gsl_matrix **X)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (rng) gsl_rng_set(rng, seed);
+    *res = rng ? net_alloc(cfg, B, rng) : NULL;
+    if (*res) net_dropout_draw(*res, rng);
+    *X = *res ? gsl_matrix_alloc(B, net_input_width(*res)) : NULL;
+    for (size_t i = 0; *X && i < (*X)->size1 * (*X)->size2; i++)   /* row-major, as cli_input */
+        (*X)->data[i] = gsl_ran_gaussian(rng, 1.0);
+    *plain = *X ? net_alloc_twin(*res, SHORTCUT_NONE) : NULL;
+    gsl_rng_free(rng);
+    return *plain ? RESLAB_OK : RESLAB_ERR_NOMEM;
+}
+
+static void summarise(ScenePathsData *d)
+{
+    size_t L = d->L;
+    double m0 = d->grad[0].mean, mL = d->grad[L].mean, best = 0;
+    d->total_peak = L + 1;
+    d->grad_factor = m0 > 0 && mL > 0 && isfinite(m0) && isfinite(mL) ? pow(mL / m0, 1.0 / L) : NAN;
+    for (size_t k = 0; k <= L; k++)
+        if (isfinite(d->grad[k].total) && d->grad[k].total > best) {   /* > 0 */
+            best = d->grad[k].total;
+            d->total_peak = k;
+        }
+}
+
+static int compute(ScenePaths *s, const SceneParams *p, char *err, size_t errlen)
+{
+    ScenePathsData *d = &s->d;
+    size_t L = d->L;
+    for (size_t k = 0; k <= L; k++) {
+        s->count[k] = paths_length_counts(L, k);
+        s->fraction[k] = paths_length_fraction(L, k);
+    }
+    paths_length_moments(L, &d->mean, &d->sd);
+    Net *res = NULL, *plain = NULL;
+    gsl_matrix *X = NULL;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    int rc = rng ? make_nets(&d->net, d->batch, d->seed, &res, &plain, &X) : RESLAB_ERR_NOMEM;
+    if (rc) status_set(err, errlen, rc, "out of memory for the nets");
+    if (!rc) {
+        gsl_rng_set(rng, p->seed + 2);                 /* as `reslab flow --paths` */
+        PathsGradOptions po = {.samples = p->samples, .enumerate = 0};
+        rc = paths_grad_by_length(res, X, &po, rng, s->grad, NULL, err, errlen);
+    }
+    int bad_p = 0, bad_r = 0;
+    if (!rc) rc = paths_lesion(plain, X, s->lesion_plain, &bad_p, err, errlen);
+    if (!rc) rc = paths_lesion(res, X, s->lesion_res, &bad_r, err, errlen);
+    d->lesion_nonfinite = bad_p || bad_r;
+    if (!rc) summarise(d);
+    net_free(plain);
+    net_free(res);
+    gsl_matrix_free(X);
+    gsl_rng_free(rng);
+    return rc;
+}
+
+ScenePaths *scene_paths_alloc(const SceneParams *p, char *err, size_t errlen)
+{
+    NetConfig cfg = p->net;
+    cfg.param_grads = 0;                               /* only dL/dx_l is needed */
+    if (net_config_check(&cfg, p->batch, RESLAB_MEMORY_LIMIT, err, errlen)) return NULL;
+    if (p->samples < 1) {
+        status_set(err, errlen, RESLAB_ERR_INVALID, "paths scene: samples must be >= 1");
+        return NULL;
+    }
+    if (cfg.depth > PATHS_COUNT_MAX) {
+        status_set(err, errlen, RESLAB_ERR_INVALID, "paths scene: depth %zu: path counts need "
+                   "depth <= %d", cfg.depth, PATHS_COUNT_MAX);
+        return NULL;
+    }
+    size_t L = cfg.depth;
+    ScenePaths *s = calloc(1, sizeof *s);
+    if (s) {
+        s->count = malloc((L + 1) * sizeof *s->count);
+        s->fraction = malloc((L + 1) * sizeof *s->fraction);
+        s->lesion_plain = malloc(L * sizeof *s->lesion_plain);
+        s->lesion_res = malloc(L * sizeof *s->lesion_res);
+        s->grad = malloc((L + 1) * sizeof *s->grad);
+    }
+    if (!s || !s->count || !s->fraction || !s->lesion_plain || !s->lesion_res || !s->grad) {
+        scene_paths_free(s);
+        status_set(err, errlen, RESLAB_ERR_NOMEM, "out of memory for the paths scene");
+        return NULL;
+    }
+    int show = p->show & SCENE_SHOW_BOTH;
+    s->d = (ScenePathsData){.net = cfg, .L = L, .batch = p->batch, .samples = p->samples,
+                            .seed = p->seed, .show = show ? show : SCENE_SHOW_BOTH,
+                            .count = s->count, .fraction = s->fraction,
+                            .grad = s->grad, .lesion_plain = s->lesion_plain,
+                            .lesion_residual = s->lesion_res};
+    if (compute(s, p, err, errlen)) {
+        scene_paths_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void scene_paths_free(ScenePaths *s)
+{
+    if (!s) return;
+    free(s->count);
+    free(s->fraction);
+    free(s->lesion_plain);
+    free(s->lesion_res);
+    free(s->grad);
+    free(s);
+}
+
+/* ---- text helpers (the same in scene_jacobian.c and scene_shatter.c) ----------------------- */
+
+/* v as Pango markup: 3 significant digits, m×10^e outside [1e-3, 1e4), ∞ and NaN spelled. */
+static void fmt_num(char *buf, size_t n, double v)
+{
+    const char *sign = v < 0 ? "−" : "";
+    double a = fabs(v);
+    if (isnan(v)) snprintf(buf, n, "NaN");
+    else if (isinf(v)) snprintf(buf, n, "%s∞", sign);
+    else if (a == 0 || (a >= 1e-3 && a < 1e4)) snprintf(buf, n, "%s%.3g", sign, a);
+    else {
+        char m[32];
+        snprintf(m, sizeof m, "%.2e", a);              /* "4.22e+48": exact to the last digit */
+        char *e = strchr(m, 'e');
+        int ex = atoi(e + 1);
+        *e = '\0';
+        snprintf(buf, n, "%s%s×10<sup>%s%d</sup>", sign, m, ex < 0 ? "−" : "", abs(ex));
+    }
+}
+
+/* The net in one line: the options `reslab flow` prints. */
+static void describe(char *buf, size_t n, const char *fmt, const NetConfig *c, size_t B,
+                     unsigned long seed)
+{
+    char extra[160] = "";
+    size_t k = 0;
+    if (c->bn) k += snprintf(extra + k, sizeof extra - k, " · BN");
+    if (c->zero_last) k += snprintf(extra + k, sizeof extra - k, " · F = 0");
+    else if (c->branch_scale != 1.0) k += snprintf(extra + k, sizeof extra - k, " · F × %g", c->branch_scale);
+    if (c->bias_std > 0) snprintf(extra + k, sizeof extra - k, " · bias σ %g", c->bias_std);
+    snprintf(buf, n, fmt, c->depth, c->width, c->hidden ? c->hidden : c->width, act_name(c->act),
+             block_order_name(c->order), init_name(c->init), block_shortcut_name(c->shortcut),
+             extra, B, seed);
+}
+
+/* Title (bold) and one muted line below it, top-left of r. */
+static double header(cairo_t *cr, const Theme *t, Rect r, const char *title, const char *sub,
+                     int draw)
+{
+    TextStyle st = text_style(t, 1.3);
+    st.markup = st.bold = 1;
+    st.max_width = r.w;
+    TextExtent e1, e2;
+    if (draw) text_draw(cr, r.x, r.y, title, &st, &e1);
+    else text_measure(cr, title, &st, &e1);
+    st = text_style(t, 0.8);
+    st.markup = 1;
+    st.max_width = r.w;
+    st.colour = t->muted;
+    double y = r.y + e1.h + 0.2 * t->font_size;
+    if (draw) text_draw(cr, r.x, y, sub, &st, &e2);
+    else text_measure(cr, sub, &st, &e2);
+    return e1.h + 0.2 * t->font_size + e2.h + 0.6 * t->font_size;
+}
+
+static TextStyle note_style(const Theme *t, double w)
+{
+    TextStyle st = text_style(t, 0.8);
+    st.markup = 1;
+    st.max_width = w;
+    st.colour = t->muted;
+    return st;
+}
+
+/* The size plot_legend's box takes for these entries (its spacing, plot_data.c), with the
+ * 0.5 fs margin it keeps from the frame's edge. */
+static void legend_size(cairo_t *cr, const Theme *t, const PlotLegendEntry *e, int n, double *w,
+                        double *h)
+{
+    TextStyle st = text_style(t, PLOT_LABEL_SCALE);
+    st.markup = 1;
+    double fs = t->font_size, lw = 0;
+    *h = 0.8 * fs + 0.5 * fs;
+    for (int i = 0; i < n; i++) {
+        TextExtent te;
+        text_measure(cr, e[i].label, &st, &te);
+        *h += fmax(te.h, fs) + 0.2 * fs;
+        lw = fmax(lw, te.w);
+    }
+    *w = 4.1 * fs + lw;
+}
+
+/* plot_legend at the top of a strip outside the plot: left-aligned with x0, moved left as far
+ * as the strip allows if it would stick out on the right. */
+static void legend_in(cairo_t *cr, const Theme *t, Rect strip, double x0, const PlotLegendEntry *e,
+                      int n)
+{
+    double w, h;
+    legend_size(cr, t, e, n, &w, &h);
+    PlotAxes box = {0};
+    box.frame = strip;
+    box.frame.x = fmax(strip.x, fmin(x0, strip.x + strip.w - w)) - 0.5 * t->font_size;
+    plot_legend(cr, t, &box, e, n, PLOT_LEGEND_NW);
+}
+
+/* ---- layout -------------------------------------------------------------------------------- */
+
+typedef struct {
+    char note[1600], title[256], sub[512];
+    char mean[96], sd[96], one[96];
+    PlotLegendEntry dist[3], grad[3], lesion[4];
+    int n[3];                 /* entries per legend: the overflow entry only if a mark is drawn */
+} Labels;
+
+/* 1 if v (n values) has one a log axis cannot show: 0, inf, NaN */
+static int off_log_scale(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(v[i] > 0) || !isfinite(v[i])) return 1;
+    return 0;
+}
+
+static int grad_off_scale(const ScenePathsData *d)
+{
+    for (size_t k = 0; k <= d->L; k++) {
+        const PathsGradStats *g = &d->grad[k];
+        double v[4] = {g->mean, g->min, g->max, g->total};
+        if (g->nonfinite > 0 || off_log_scale(v, 4)) return 1;
+    }
+    return 0;
+}
+
+static void labels(const ScenePaths *s, const Theme *t, SceneLang lang, Labels *b)
+{
+    const char *const *T = text[lang == SCENE_LANG_ZH];
+    const ScenePathsData *d = &s->d;
+    char v[64], w[64];
+    snprintf(b->title, sizeof b->title, T[T_TITLE], d->L, d->L);
+    char samp[160];
+    describe(b->sub, sizeof b->sub - sizeof samp, T[T_DESCRIBE], &d->net, d->batch, d->seed);
+    snprintf(samp, sizeof samp, T[T_SAMPLED], d->samples, d->seed + 2);
+    strcat(b->sub, samp);
+    fmt_num(v, sizeof v, d->mean);
+    snprintf(b->mean, sizeof b->mean, T[T_MEAN], v);
+    fmt_num(v, sizeof v, d->sd);
+    snprintf(b->sd, sizeof b->sd, T[T_SD], v);
+    snprintf(b->one, sizeof b->one, T[T_GRAD_ONE], d->samples);
+    int k = snprintf(b->note, sizeof b->note, T[T_NOTE], d->seed);
+    fmt_num(w, sizeof w, d->grad_factor);
+    if (isfinite(d->grad_factor) && d->total_peak <= d->L)
+        snprintf(b->note + k, sizeof b->note - k, T[T_NOTE_HERE], w, d->total_peak);
+    else
+        snprintf(b->note + k, sizeof b->note - k, "%s", T[T_NOTE_DEAD]);
+    PlotLegendEntry off = {T[T_OFF], t->overflow, PLOT_SOLID, PLOT_MARKER_NONE, PLOT_LEGEND_OVERFLOW};
+    b->dist[0] = (PlotLegendEntry){T[T_BARS], t->residual, PLOT_SOLID, PLOT_MARKER_SQUARE, 0};
+    b->dist[1] = (PlotLegendEntry){b->mean, t->foreground, PLOT_DASHED, PLOT_MARKER_NONE, 0};
+    b->dist[2] = (PlotLegendEntry){b->sd, t->foreground, PLOT_SOLID, PLOT_MARKER_NONE, 0};
+    b->grad[0] = (PlotLegendEntry){b->one, t->residual, PLOT_SOLID, PLOT_MARKER_SQUARE, 0};
+    b->grad[1] = (PlotLegendEntry){T[T_GRAD_TOTAL], t->residual, PLOT_DOTTED, PLOT_MARKER_DIAMOND, 0};
+    b->grad[2] = off;
+    int n = 0, sp = d->show & SCENE_SHOW_PLAIN, sr = d->show & SCENE_SHOW_RESIDUAL;
+    if (sp) b->lesion[n++] = (PlotLegendEntry){T[T_PLAIN], t->plain, PLOT_DASHED, PLOT_MARKER_CIRCLE, 0};
+    if (sr) b->lesion[n++] = (PlotLegendEntry){T[T_RESIDUAL], t->residual, PLOT_SOLID, PLOT_MARKER_SQUARE, 0};
+    b->lesion[n++] = (PlotLegendEntry){T[T_ONE], t->muted, PLOT_DOTTED, PLOT_MARKER_NONE, 0};
+    if ((sp && off_log_scale(d->lesion_plain, d->L)) || (sr && off_log_scale(d->lesion_residual, d->L)))
+        b->lesion[n++] = off;
+    b->n[0] = 3;
+    b->n[1] = 2 + grad_off_scale(d);
+    b->n[2] = n;
+}
+
+/* v[i] for a log axis: a NaN that stands for an overflow (exploded net) shown as +inf */
+static void overflow_as_inf(const double *v, double *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) out[i] = isnan(v[i]) ? INFINITY : v[i];
+}
+
+static void layout_axes(const ScenePaths *s, SceneLang lang, ScenePathsLayout *o)
+{
+    const char *const *T = text[lang == SCENE_LANG_ZH];
+    const ScenePathsData *d = &s->d;
+    double L = (double)d->L;
+    o->dist.title = T[T_DIST_TITLE];
+    o->dist.x = (PlotAxis){PLOT_LINEAR, -0.5, L + 0.5, T[T_DIST_X], 1, {0}};
+    o->dist.y = (PlotAxis){PLOT_LINEAR, 0, NAN, T[T_DIST_Y], 0, {0}};
+    plot_range_include(&o->dist.y, d->fraction, d->L + 1);
+    plot_range_finish(&o->dist.y);
+    o->grad.title = T[T_GRAD_TITLE];
+    o->grad.x = (PlotAxis){PLOT_LINEAR, -0.5, L + 0.5, T[T_GRAD_X], 1, {0}};
+    o->grad.y = (PlotAxis){PLOT_LOG10, NAN, NAN, T[T_GRAD_Y], 0, {0}};
+    for (size_t k = 0; k <= d->L; k++) {
+        const PathsGradStats *g = &d->grad[k];
+        double v[4] = {g->mean, g->min, g->max, g->total};
+        plot_range_include(&o->grad.y, v, 4);
+    }
+    o->grad_empty = isnan(o->grad.y.lo);
+    plot_range_finish(&o->grad.y);
+    o->lesion.title = T[T_LES_TITLE];
+    o->lesion.x = (PlotAxis){PLOT_LINEAR, 0.5, L + 0.5, T[T_LES_X], 1, {0}};
+    o->lesion.y = (PlotAxis){PLOT_LOG10, 1, 1, T[T_LES_Y], 0, {0}};   /* 1 always shown */
+    if (d->show & SCENE_SHOW_PLAIN) plot_range_include(&o->lesion.y, d->lesion_plain, d->L);
+    if (d->show & SCENE_SHOW_RESIDUAL) plot_range_include(&o->lesion.y, d->lesion_residual, d->L);
+    plot_range_finish(&o->lesion.y);
+}
+
+void scene_paths_layout(cairo_t *cr, const ScenePaths *s, Rect r, const Theme *t, SceneLang lang,
+                        ScenePathsLayout *out)
+{
+    double fs = t->font_size;
+    Labels b;
+    labels(s, t, lang, &b);
+    memset(out, 0, sizeof *out);
+    Rect page = layout_inset(r, 0.8 * fs);
+    out->title = layout_cut_top(&page, header(cr, t, page, b.title, b.sub, 0));
+    TextStyle st = note_style(t, page.w);
+    TextExtent e;
+    text_measure(cr, b.note, &st, &e);
+    out->note = layout_cut_bottom(&page, e.h + 0.6 * fs);
+    out->note.y += 0.6 * fs;
+    out->note.h -= 0.6 * fs;
+    const PlotLegendEntry *leg[3] = {b.dist, b.grad, b.lesion};
+    double lh = 0, w, h;
+    for (int i = 0; i < 3; i++) {
+        legend_size(cr, t, leg[i], b.n[i], &w, &h);
+        lh = fmax(lh, h);
+    }
+    Rect col[3];
+    layout_split_cols(page, 3, 1.5 * fs, col);
+    PlotAxes *ax[3] = {&out->dist, &out->grad, &out->lesion};
+    layout_axes(s, lang, out);
+    for (int i = 0; i < 3; i++) {
+        out->legend[i] = layout_cut_bottom(&col[i], lh);
+        ax[i]->outer = col[i];
+        plot_layout(cr, t, ax[i]);
+    }
+}
+
+/* ---- drawing ------------------------------------------------------------------------------- */
+
+static void draw_dist(cairo_t *cr, const Theme *t, const PlotAxes *ax, const ScenePathsData *d)
+{
+    double peak = 0;
+    cairo_save(cr);
+    rgb_set_source(cr, t->residual);
+    for (size_t k = 0; k <= d->L; k++) {
+        double x0 = plot_x(ax, k - 0.4), x1 = plot_x(ax, k + 0.4), y = plot_y(ax, d->fraction[k]);
+        cairo_rectangle(cr, x0, y, x1 - x0, plot_y(ax, 0) - y);
+        peak = fmax(peak, d->fraction[k]);
+    }
+    cairo_fill(cr);
+    Rect f = ax->frame;
+    double w = t->line_width, dash[] = {4 * w, 3 * w}, x = plot_x(ax, d->mean);
+    rgb_set_source(cr, t->foreground);
+    cairo_set_line_width(cr, w);
+    cairo_set_dash(cr, dash, 2, 0);
+    cairo_move_to(cr, x, f.y);
+    cairo_line_to(cr, x, f.y + f.h);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+    /* the sd bracket where a normal curve of this peak is at exp(-1/2) of it: at mean +- sd */
+    double y = plot_y(ax, peak * exp(-0.5)), xa = plot_x(ax, d->mean - d->sd);
+    double xb = plot_x(ax, d->mean + d->sd), c = 0.4 * t->font_size;
+    cairo_move_to(cr, xa, y);
+    cairo_line_to(cr, xb, y);
+    cairo_move_to(cr, xa, y - c);
+    cairo_line_to(cr, xa, y + c);
+    cairo_move_to(cr, xb, y - c);
+    cairo_line_to(cr, xb, y + c);
+    cairo_stroke(cr);
+    cairo_restore(cr);
+}
+
+/* A vertical min..max whisker at x, clamped to the frame; an end off the log scale (0, inf)
+ * gets the overflow mark. */
+static void whisker(cairo_t *cr, const Theme *t, const PlotAxes *ax, double x, double lo,
+                    double hi, Rgb colour)
+{
+    if (isnan(lo) || isnan(hi)) return;
+    Rect f = ax->frame;
+    double fl = plot_axis_frac(&ax->y, lo), fh = plot_axis_frac(&ax->y, hi);
+    double yl = f.y + f.h * (1 - fmin(fmax(fl, 0), 1)), yh = f.y + f.h * (1 - fmin(fmax(fh, 0), 1));
+    double px = plot_x(ax, x), c = 0.25 * t->font_size;
+    cairo_save(cr);
+    rgb_set_source(cr, colour);
+    cairo_set_line_width(cr, 0.6 * t->line_width);
+    cairo_move_to(cr, px, yl);
+    cairo_line_to(cr, px, yh);
+    cairo_move_to(cr, px - c, yl);
+    cairo_line_to(cr, px + c, yl);
+    cairo_move_to(cr, px - c, yh);
+    cairo_line_to(cr, px + c, yh);
+    cairo_stroke(cr);
+    cairo_restore(cr);
+    if (fl < 0) plot_overflow_mark(cr, t, px, f.y + f.h, 0, 1);
+    if (fh > 1) plot_overflow_mark(cr, t, px, f.y, 0, -1);
+}
+
+static void draw_grad(cairo_t *cr, const Theme *t, const PlotAxes *ax, const ScenePathsData *d)
+{
+    size_t n = d->L + 1;
+    double *k = malloc(n * sizeof *k), *mean = malloc(n * sizeof *mean), *tot = malloc(n * sizeof *tot);
+    if (!k || !mean || !tot) goto done;
+    for (size_t i = 0; i < n; i++) {
+        const PathsGradStats *g = &d->grad[i];
+        k[i] = (double)i;
+        mean[i] = g->count > 0 && g->nonfinite == g->count ? INFINITY : g->mean;   /* exploded */
+        tot[i] = g->count > 0 && g->nonfinite == g->count ? INFINITY : g->total;
+        whisker(cr, t, ax, k[i], g->min, g->max, t->residual);
+        if (g->nonfinite > 0) plot_overflow_mark(cr, t, plot_x(ax, k[i]), ax->frame.y, 0, -1);
+    }
+    int marks = d->L <= 60;
+    plot_line(cr, t, ax, k, tot, n, t->residual, PLOT_DOTTED);
+    if (marks) plot_markers(cr, t, ax, k, tot, n, t->residual, PLOT_MARKER_DIAMOND);
+    plot_line(cr, t, ax, k, mean, n, t->residual, PLOT_SOLID);
+    if (marks) plot_markers(cr, t, ax, k, mean, n, t->residual, PLOT_MARKER_SQUARE);
+done:
+    free(k);
+    free(mean);
+    free(tot);
+}
+
+static void draw_lesion(cairo_t *cr, const Theme *t, const PlotAxes *ax, const ScenePathsData *d)
+{
+    size_t L = d->L;
+    double *k = malloc(L * sizeof *k), *vp = malloc(L * sizeof *vp), *vr = malloc(L * sizeof *vr);
+    if (k && vp && vr) {
+        for (size_t i = 0; i < L; i++) k[i] = (double)(i + 1);
+        overflow_as_inf(d->lesion_plain, vp, L);
+        overflow_as_inf(d->lesion_residual, vr, L);
+        double one[2] = {1, 1}, ends[2] = {ax->x.lo, ax->x.hi};
+        plot_line(cr, t, ax, ends, one, 2, t->muted, PLOT_DOTTED);
+        int marks = L <= 60;
+        if (d->show & SCENE_SHOW_PLAIN) {
+            plot_line(cr, t, ax, k, vp, L, t->plain, PLOT_DASHED);
+            if (marks) plot_markers(cr, t, ax, k, vp, L, t->plain, PLOT_MARKER_CIRCLE);
+        }
+        if (d->show & SCENE_SHOW_RESIDUAL) {
+            plot_line(cr, t, ax, k, vr, L, t->residual, PLOT_SOLID);
+            if (marks) plot_markers(cr, t, ax, k, vr, L, t->residual, PLOT_MARKER_SQUARE);
+        }
+    }
+    free(k);
+    free(vp);
+    free(vr);
+}
+
+/* A message in the middle of a frame that has nothing on its scale. */
+static void empty_note(cairo_t *cr, const Theme *t, const PlotAxes *ax, const char *msg)
+{
+    TextStyle st = text_style(t, 0.9);
+    st.colour = t->muted;
+    st.halign = TEXT_CENTER;
+    st.valign = TEXT_MIDDLE;
+    st.max_width = 0.8 * ax->frame.w;
+    text_draw(cr, ax->frame.x + ax->frame.w / 2, ax->frame.y + ax->frame.h / 2, msg, &st, NULL);
+}
+
+void scene_paths_draw(const ScenePaths *s, cairo_t *cr, Rect r, const Theme *t, SceneLang lang)
+{
+    ScenePathsLayout o;
+    scene_paths_layout(cr, s, r, t, lang, &o);
+    Labels b;
+    labels(s, t, lang, &b);
+    cairo_save(cr);
+    cairo_rectangle(cr, r.x, r.y, r.w, r.h);
+    cairo_clip(cr);
+    rgb_set_source(cr, t->background);
+    cairo_paint(cr);
+    header(cr, t, o.title, b.title, b.sub, 1);
+    plot_draw_axes(cr, t, &o.dist);
+    draw_dist(cr, t, &o.dist, &s->d);
+    plot_draw_axes(cr, t, &o.grad);
+    draw_grad(cr, t, &o.grad, &s->d);
+    if (o.grad_empty) empty_note(cr, t, &o.grad, text[lang == SCENE_LANG_ZH][T_NO_DATA]);
+    plot_draw_axes(cr, t, &o.lesion);
+    draw_lesion(cr, t, &o.lesion, &s->d);
+    legend_in(cr, t, o.legend[0], o.dist.frame.x, b.dist, b.n[0]);
+    legend_in(cr, t, o.legend[1], o.grad.frame.x, b.grad, b.n[1]);
+    legend_in(cr, t, o.legend[2], o.lesion.frame.x, b.lesion, b.n[2]);
+    TextStyle st = note_style(t, o.note.w);
+    text_draw(cr, o.note.x, o.note.y, b.note, &st, NULL);
+    cairo_restore(cr);
+}
