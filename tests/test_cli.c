@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cairo.h>
+
 #include "check.h"
 
 typedef struct {
@@ -155,6 +157,27 @@ static void test_flow_modes(Check *c)
     expect_refused(c, "flow --dropout 1", "--dropout");
 }
 
+static void test_render(Check *c)
+{
+    static Run r;
+    char args[1024], path[512];
+    snprintf(path, sizeof path, "%s/cli_render.png", tmpdir);
+    snprintf(args, sizeof args, "render depth --depth 4 --size 640x400 --scale 2 -o %s", path);
+    run(&r, args);
+    cairo_surface_t *img = cairo_image_surface_create_from_png(path);
+    check_true(c, r.status == 0 && cairo_surface_status(img) == CAIRO_STATUS_SUCCESS &&
+               cairo_image_surface_get_width(img) == 1280 && cairo_image_surface_get_height(img) == 800,
+               "render depth --size 640x400 --scale 2 writes a 1280x800 PNG");
+    cairo_surface_destroy(img);
+    expect_refused(c, "render bogus -o x.png", "bogus");
+    expect_refused(c, "render depth -o x.jpg", ".jpg");
+    expect_refused(c, "render depth", "-o FILE");
+    expect_refused(c, "render depth -o /nonexistent/x.png", "/nonexistent");
+    expect_refused(c, "render depth --theme /nonexistent.txt -o x.png", "nonexistent.txt");
+    expect_refused(c, "render depth --lang fr -o x.png", "--lang");
+    expect_refused(c, "render jacobian --example 8 -o x.png", "example");
+}
+
 int main(void)
 {
     Check c = {0};
@@ -170,5 +193,6 @@ int main(void)
     test_npy_files_are_written(&c);
     test_gradcheck_and_unroll_report(&c);
     test_flow_modes(&c);
+    test_render(&c);
     return check_done(&c);
 }

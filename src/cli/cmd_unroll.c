@@ -27,6 +27,8 @@ static const char *why_not_exact(const Net *net)
     if (net->block.shortcut == SHORTCUT_NONE) return "no: a plain net has no shortcut";
     if (net->block.shortcut == SHORTCUT_SCALED) return "no: scaled shortcut, x_l = lambda x_{l-1} + F (Eq. 6)";
     if (block_has_projection(&net->block)) return "no: projection shortcut, x_l = Ws x_{l-1} + F";
+    if (block_has_gate(&net->block)) return "no: gated shortcut, x_l = (1 - g) x_{l-1} + ...";
+    if (net->block.shortcut == SHORTCUT_DROPOUT) return "no: dropout shortcut, x_l = m x_{l-1} + F";
     return "no: post-activation, x_l = s(x_{l-1} + F) with s not the identity";
 }
 

@@ -18,6 +18,7 @@ static const struct {
     {"flow", cmd_flow, "per-layer gradient norms, plain net vs residual twin"},
     {"unroll", cmd_unroll, "x_L = x_0 + sum F(x_{l-1}) checked; the wrong expansion shown failing"},
     {"gradcheck", cmd_gradcheck, "analytic gradients vs central differences, per tensor"},
+    {"render", cmd_render, "draw a scene into a PNG, SVG or PDF figure (no window)"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

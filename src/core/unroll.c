@@ -51,7 +51,7 @@ int unroll_check(const Net *net, UnrollReport *r, double *contrib)
     /* sum = sum_l F_l(x_{l-1}), each F recomputed at the stored input, Kahan-compensated */
     for (size_t l = 1; l <= L; l++) {
         block_branch_forward(&net->block, net->params[l - 1], net_x(net, l - 1), scratch);
-        if (contrib) contrib[l - 1] = frob(scratch->f);
+        if (contrib) contrib[l - 1] = net_frobenius(scratch->f);
         for (size_t i = 0; i < B; i++)
             for (size_t j = 0; j < n; j++) {
                 double y = gsl_matrix_get(scratch->f, i, j) - gsl_matrix_get(comp, i, j);
@@ -132,7 +132,8 @@ int unroll_expansion(const Net *net, UnrollExpansion *e)
     gsl_matrix_memcpy(t, f2x);
     gsl_matrix_add(t, f2f1);                         /* split: F2(x) + F2(F1(x)) */
     e->rel_split = frob_diff(f2x1, t) / frob(f2x1);
-    e->linear = net->block.act == ACT_IDENTITY && params_linear(net, 0) && params_linear(net, 1);
+    e->linear = net->block.act == ACT_IDENTITY && !net->block.bn && params_linear(net, 0) &&
+                params_linear(net, 1);            /* batch norm makes F nonlinear */
     e->rel_fourpath = NAN;
     if (e->linear) {
         fourpath(net, x, c, f2x, t, f2f1);           /* reuse f2x as the result */

@@ -40,7 +40,7 @@ typedef struct {
     double rel_split;     /* || F2(x+F1(x)) - F2(x) - F2(F1(x)) || / ||F2(x+F1(x))||: 0 iff F2 linear */
     double rel_fourpath;  /* linear blocks: || x_2 - (x + M1x + M2x + M2M1x) || / ||x_2||; else NaN */
     double norm_cross;    /* || F2(x + F1(x)) - F2(x) ||: what the cross term is worth */
-    int linear;           /* 1 if F is linear (identity activation, zero biases) */
+    int linear;           /* 1 if F is linear (identity activation, zero biases, no batch norm) */
 } UnrollExpansion;
 
 /* Checks Eq. 4 on the net's last forward pass. contrib (L entries, or NULL) receives

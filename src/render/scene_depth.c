@@ -61,10 +61,11 @@ static void record_layer(SceneDepth *s, int k, size_t l)
     s->bad[k][l] = (unsigned char)bad;
 }
 
-/* The curve as drawn: all points up to THIN_ABOVE, beyond that, in THIN_BUCKETS runs of
+/* The curve as drawn: all points up to THIN_ABOVE, beyond that, in about THIN_BUCKETS runs of
  * consecutive layers, each run's lowest and highest point in their order: the polyline keeps
- * the envelope and every off-scale point (0, inf) and costs a third of the stroking at depth
- * 1000 (where a run is about 4 layers and as many pixels wide). */
+ * the envelope and every off-scale point (0, inf), and at depth 1000 (a run of 4 layers is about
+ * 4 pixels wide) stroking it takes a fraction of the time. Runs are >= 2 layers long when
+ * thinning, so there are never more than d + 1 points (cx, cy hold L + 1). */
 static void thin_curve(SceneDepth *s, int k, size_t d)
 {
     const double *g = s->gplot[k];
@@ -278,25 +279,35 @@ void scene_depth_params_text(const SceneParams *p, size_t shown, size_t batch, S
     buf[0] = '\0';
     /* items joined by three spaces; inside an item NB (no-break spaces), so lines wrap only
      * between items */
-    if (shown) cat(buf, len, zh ? "深度" NB "<b>%zu</b>" NB "/" NB "%zu" : "depth" NB "<b>%zu</b>" NB "/" NB
-                   "%zu", shown, c->depth);
-    else cat(buf, len, zh ? "深度" NB "<b>%zu</b>" : "depth" NB "<b>%zu</b>", c->depth);
-    cat(buf, len, zh ? SEP "宽度" NB "<b>%zu</b>" SEP "初始化" NB "<b>%s</b>" SEP "捷径" NB "<b>%s</b>（%s）"
-                       SEP "批归一化" NB "<b>%s</b>" SEP "种子" NB "<b>%lu</b>" SEP "<i>B</i>" NB "=" NB "%zu"
-                     : SEP "width" NB "<b>%zu</b>" SEP "init" NB "<b>%s</b>" SEP "shortcut" NB "<b>%s</b>"
-                       NB "(%s)" SEP "batch" NB "norm" NB "<b>%s</b>" SEP "seed" NB "<b>%lu</b>" SEP
-                       "<i>B</i>" NB "=" NB "%zu",
+    if (shown)
+        cat(buf, len, zh ? "深度" NB "<b>%zu</b>" NB "/" NB "%zu" : "depth" NB "<b>%zu</b>" NB "/" NB "%zu",
+            shown, c->depth);
+    else
+        cat(buf, len, zh ? "深度" NB "<b>%zu</b>" : "depth" NB "<b>%zu</b>", c->depth);
+    cat(buf, len, zh ? SEP "宽度" NB "<b>%zu</b>" SEP "初始化" NB "<b>%s</b>" SEP "捷径" NB
+                       "<b>%s</b>（%s）" SEP "批归一化" NB "<b>%s</b>" SEP "种子" NB "<b>%lu</b>"
+                       SEP "<i>B</i>" NB "=" NB "%zu"
+                     : SEP "width" NB "<b>%zu</b>" SEP "init" NB "<b>%s</b>" SEP "shortcut" NB
+                       "<b>%s</b>" NB "(%s)" SEP "batch" NB "norm" NB "<b>%s</b>" SEP "seed" NB
+                       "<b>%lu</b>" SEP "<i>B</i>" NB "=" NB "%zu",
         c->width, init, zh ? shortcut_zh(c->shortcut) : block_shortcut_name(c->shortcut), order,
         c->bn ? (zh ? "开" : "on") : (zh ? "关" : "off"), p->seed, batch);
-    if (c->act != ACT_RELU) cat(buf, len, zh ? SEP "激活函数" NB "%s" : SEP "activation" NB "%s", act_name(c->act));
-    if (c->hidden && c->hidden != c->width) cat(buf, len, zh ? SEP "隐藏宽度" NB "%zu" : SEP "hidden" NB "%zu", c->hidden);
-    if (c->input_width) cat(buf, len, zh ? SEP "输入宽度" NB "%zu" : SEP "input" NB "width" NB "%zu", c->input_width);
+    if (c->act != ACT_RELU)
+        cat(buf, len, zh ? SEP "激活函数" NB "%s" : SEP "activation" NB "%s", act_name(c->act));
+    if (c->hidden && c->hidden != c->width)
+        cat(buf, len, zh ? SEP "隐藏宽度" NB "%zu" : SEP "hidden" NB "%zu", c->hidden);
+    if (c->input_width)
+        cat(buf, len, zh ? SEP "输入宽度" NB "%zu" : SEP "input" NB "width" NB "%zu", c->input_width);
     if (c->branch_scale != 1.0)
-        cat(buf, len, zh ? SEP "分支缩放" NB "<b>%.3g</b>" : SEP "branch" NB "scale" NB "<b>%.3g</b>", c->branch_scale);
-    if (c->zero_last) cat(buf, len, zh ? SEP "<i>F</i>" NB "初始为" NB "0" : SEP "<i>F</i>" NB "=" NB "0" NB "at" NB "init");
-    if (c->bias_std > 0) cat(buf, len, zh ? SEP "偏置标准差" NB "%.3g" : SEP "bias" NB "std" NB "%.3g", c->bias_std);
+        cat(buf, len, zh ? SEP "分支缩放" NB "<b>%.3g</b>" : SEP "branch" NB "scale" NB "<b>%.3g</b>",
+            c->branch_scale);
+    if (c->zero_last)
+        cat(buf, len, zh ? SEP "<i>F</i>" NB "初始为" NB "0" : SEP "<i>F</i>" NB "=" NB "0" NB "at" NB "init");
+    if (c->bias_std > 0)
+        cat(buf, len, zh ? SEP "偏置标准差" NB "%.3g" : SEP "bias" NB "std" NB "%.3g", c->bias_std);
     if (c->shortcut == SHORTCUT_SCALED) cat(buf, len, SEP "λ" NB "%.3g", c->lambda);
-    if (c->shortcut == SHORTCUT_DROPOUT) cat(buf, len, zh ? SEP "丢弃率" NB "%.3g" : SEP "drop" NB "p" NB "%.3g", c->dropout_p);
+    if (c->shortcut == SHORTCUT_DROPOUT)
+        cat(buf, len, zh ? SEP "丢弃率" NB "%.3g" : SEP "drop" NB "p" NB "%.3g", c->dropout_p);
     if (c->shortcut == SHORTCUT_GATE || c->shortcut == SHORTCUT_GATE_SHORTCUT)
         cat(buf, len, zh ? SEP "门控偏置" NB "%.3g" : SEP "gate" NB "bias" NB "%.3g", c->gate_bias);
 }
@@ -449,8 +460,17 @@ static void align_frames(const SceneDepth *s, SceneDepthLayout *out)
     out->cells[0].w = plot_x(&out->heat[0], (double)s->shown + 0.5) - x0;
 }
 
-void scene_depth_layout(const SceneDepth *s, cairo_t *cr, Rect r, const Theme *t, SceneLang lang,
-                        SceneDepthLayout *out)
+Theme scene_depth_fit_theme(const Theme *t, Rect r)
+{
+    Theme f = *t;
+    double k = fmin(r.w / SCENE_DEPTH_REF_W, r.h / SCENE_DEPTH_REF_H);
+    if (k < 1) f.font_size *= fmax(k, SCENE_DEPTH_MIN_TEXT);
+    return f;
+}
+
+/* The layout for a theme already fitted to r. */
+static void layout_fitted(const SceneDepth *s, cairo_t *cr, Rect r, const Theme *t, SceneLang lang,
+                          SceneDepthLayout *out)
 {
     double fs = t->font_size;
     memset(out, 0, sizeof *out);
@@ -474,6 +494,13 @@ void scene_depth_layout(const SceneDepth *s, cairo_t *cr, Rect r, const Theme *t
     for (int i = 0; i < out->nheat; i++) heat_panel(s, cr, t, lang, col[i], i, out);
     grad_panel(s, cr, t, lang, page, out);
     if (out->nheat == 1) align_frames(s, out);
+}
+
+void scene_depth_layout(const SceneDepth *s, cairo_t *cr, Rect r, const Theme *t, SceneLang lang,
+                        SceneDepthLayout *out)
+{
+    Theme f = scene_depth_fit_theme(t, r);
+    layout_fitted(s, cr, r, &f, lang, out);
 }
 
 /* ---- drawing ------------------------------------------------------------------------------ */
@@ -524,10 +551,12 @@ static void draw_grad(const SceneDepth *s, cairo_t *cr, const Theme *t, SceneLan
     plot_legend(cr, t, &box, e, ne, PLOT_LEGEND_NW);
 }
 
-void scene_depth_draw(const SceneDepth *s, cairo_t *cr, Rect r, const Theme *t, SceneLang lang)
+void scene_depth_draw(const SceneDepth *s, cairo_t *cr, Rect r, const Theme *theme, SceneLang lang)
 {
+    Theme fitted = scene_depth_fit_theme(theme, r);
+    const Theme *t = &fitted;
     SceneDepthLayout L;
-    scene_depth_layout(s, cr, r, t, lang, &L);
+    layout_fitted(s, cr, r, t, lang, &L);
     cairo_save(cr);
     cairo_rectangle(cr, r.x, r.y, r.w, r.h);
     cairo_clip(cr);
@@ -600,10 +629,11 @@ int scene_depth_hit_theme(const SceneDepth *s, Rect r, const Theme *t, SceneLang
                           double y, char *buf, size_t len)
 {
     if (!buf || len == 0) return 0;
+    Theme f = scene_depth_fit_theme(t, r);
     SceneDepthLayout L;
-    scene_depth_layout(s, NULL, r, t, lang, &L);
+    layout_fitted(s, NULL, r, &f, lang, &L);
     return hit_cells(s, &L, lang, x, y, buf, len) ||
-           hit_curves(s, &L.grad, HIT_RADIUS * t->font_size, lang, x, y, buf, len);
+           hit_curves(s, &L.grad, HIT_RADIUS * f.font_size, lang, x, y, buf, len);
 }
 
 int scene_depth_hit(const SceneDepth *s, Rect r, double x, double y, char *buf, size_t len)

@@ -54,8 +54,9 @@ enum { SCENE_DEPTH_PLAIN = 0, SCENE_DEPTH_RESIDUAL = 1 };
 SceneDepth *scene_depth_alloc(const SceneParams *p, char *err, size_t errlen);
 void scene_depth_free(SceneDepth *s);
 
-/* Draws the scene into r (logical units) with theme t in language lang. Paints r's background
- * and draws nothing outside r. Keeps no state. */
+/* Draws the scene into r (logical units) with theme t in language lang (text scaled down in an r
+ * smaller than 1280 x 800: scene_depth_fit_theme). Paints r's background and draws nothing
+ * outside r. Keeps no state. */
 void scene_depth_draw(const SceneDepth *s, cairo_t *cr, Rect r, const Theme *t, SceneLang lang);
 
 /* ---- animation (the viewer) ---- */
@@ -107,7 +108,8 @@ typedef struct {
 } SceneDepthLayout;
 
 /* Computes the layout of scene_depth_draw (text measured with cr, which may be NULL: sizes are
- * the same on every surface). Axis titles and labels point to static strings. */
+ * the same on every surface; the theme fitted to r by scene_depth_fit_theme). Axis titles and
+ * labels point to static strings. */
 void scene_depth_layout(const SceneDepth *s, cairo_t *cr, Rect r, const Theme *t, SceneLang lang,
                         SceneDepthLayout *out);
 
@@ -115,6 +117,16 @@ void scene_depth_layout(const SceneDepth *s, cairo_t *cr, Rect r, const Theme *t
  * (len bytes): for checking fonts and translations. RESLAB_OK, or RESLAB_ERR_INVALID if buf was
  * too small (the list is truncated). */
 int scene_depth_texts(const SceneDepth *s, SceneLang lang, char *buf, size_t len);
+
+/* The size the scenes are designed for, and how far their text shrinks in a smaller r. */
+#define SCENE_DEPTH_REF_W 1280.0
+#define SCENE_DEPTH_REF_H 800.0
+#define SCENE_DEPTH_MIN_TEXT 0.6
+
+/* t with its font size scaled by k = min(r.w / 1280, r.h / 800) if k < 1 (but by no less than
+ * 0.6), so that a small window keeps room for its data; at 1280 x 800 and above, t itself.
+ * The depth and variance scenes draw and lay out with it. */
+Theme scene_depth_fit_theme(const Theme *t, Rect r);
 
 /* The parameter line the scenes show under their titles (Pango markup, items separated by three
  * spaces and no-break spaces inside an item, so it wraps only between items): "depth d / L"

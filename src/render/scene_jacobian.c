@@ -28,7 +28,7 @@ static const char *const text[2][T_COUNT] = {
     [SCENE_LANG_EN] = {
         "Singular values of the Jacobian ∂<i>x</i><sub><i>L</i></sub>/∂<i>x</i><sub>0</sub>: "
         "plain vs residual",
-        "depth %zu · width %zu · hidden %zu · %s · %s order · %s init · shortcut %s%s · batch %zu "
+        "depth %zu · width %zu · hidden %zu · %s · %s · %s init · shortcut %s%s · batch %zu "
         "· seed %lu",
         " · example %zu",
         "Whole net: ∂<i>x</i><sub><i>L</i></sub>/∂<i>x</i><sub>0</sub>",
@@ -59,7 +59,7 @@ static const char *const text[2][T_COUNT] = {
     },
     [SCENE_LANG_ZH] = {
         "雅可比矩阵 ∂<i>x</i><sub><i>L</i></sub>/∂<i>x</i><sub>0</sub> 的奇异值：普通网络与残差网络",
-        "深度 %zu · 宽度 %zu · 隐藏宽度 %zu · %s · %s 顺序 · %s 初始化 · 捷径 %s%s · 批量 %zu "
+        "深度 %zu · 宽度 %zu · 隐藏宽度 %zu · %s · %s · %s 初始化 · 捷径 %s%s · 批量 %zu "
         "· 种子 %lu",
         " · 样本 %zu",
         "整个网络：∂<i>x</i><sub><i>L</i></sub>/∂<i>x</i><sub>0</sub>",
@@ -181,6 +181,11 @@ SceneJacobian *scene_jacobian_alloc(const SceneParams *p, char *err, size_t errl
     NetConfig cfg = p->net;
     cfg.param_grads = 0;
     if (net_config_check(&cfg, p->batch, RESLAB_MEMORY_LIMIT, err, errlen)) return NULL;
+    if (p->show < 1 || p->show > SCENE_SHOW_BOTH) {
+        status_set(err, errlen, RESLAB_ERR_INVALID, "jacobian scene: show must be 1 (plain), 2 "
+                   "(residual) or 3 (both), not %d", p->show);
+        return NULL;
+    }
     if (p->example >= p->batch) {
         status_set(err, errlen, RESLAB_ERR_INVALID, "example %zu: the batch has %zu examples "
                    "(0..%zu)", p->example, p->batch, p->batch - 1);
@@ -201,9 +206,8 @@ SceneJacobian *scene_jacobian_alloc(const SceneParams *p, char *err, size_t errl
         status_set(err, errlen, RESLAB_ERR_NOMEM, "out of memory for the Jacobian scene");
         return NULL;
     }
-    int show = p->show & SCENE_SHOW_BOTH;
     s->d = (SceneJacobianData){.net = cfg, .n = n, .L = L, .batch = p->batch,
-                               .show = show ? show : SCENE_SHOW_BOTH,
+                               .show = p->show,
                                .example = p->example, .seed = p->seed, .s_plain = s->s_plain,
                                .s_residual = s->s_res, .blocks_plain = s->b_plain,
                                .blocks_residual = s->b_res};
@@ -244,19 +248,35 @@ static void fmt_num(char *buf, size_t n, double v)
     }
 }
 
+/* The names of the net's activation, order, init and shortcut in lang (the depth scene's
+ * words: 后激活 / 预激活, 恒等, ...). */
+static void net_words(const NetConfig *c, int zh, const char **act, const char **order,
+                      const char **init, const char **shortcut)
+{
+    static const char *sc_zh[] = {"无", "恒等", "补零 (A)", "投影 (B)", "全投影 (C)", "常数缩放",
+                                  "门控", "捷径门控", "捷径 dropout"};
+    *act = c->act == ACT_RELU ? "ReLU" : c->act == ACT_TANH ? "tanh" : zh ? "线性" : "linear";
+    *order = c->order == ORDER_PRE ? (zh ? "预激活" : "pre-activation")
+                                   : (zh ? "后激活" : "post-activation");
+    *init = c->init == INIT_HE ? "He" : c->init == INIT_GLOROT ? "Glorot" : zh ? "正交" : "orthogonal";
+    *shortcut = zh && (size_t)c->shortcut < sizeof sc_zh / sizeof sc_zh[0] ? sc_zh[c->shortcut]
+                                                                         : block_shortcut_name(c->shortcut);
+}
+
 /* The net in one line: the options `reslab flow` prints. */
 static void describe(char *buf, size_t n, const char *fmt, const NetConfig *c, size_t B,
-                     unsigned long seed)
+                     unsigned long seed, int zh)
 {
     char extra[160] = "";
     size_t k = 0;
     if (c->bn) k += snprintf(extra + k, sizeof extra - k, " · BN");
-    if (c->zero_last) k += snprintf(extra + k, sizeof extra - k, " · F = 0");
-    else if (c->branch_scale != 1.0) k += snprintf(extra + k, sizeof extra - k, " · F × %g", c->branch_scale);
-    if (c->bias_std > 0) snprintf(extra + k, sizeof extra - k, " · bias σ %g", c->bias_std);
-    snprintf(buf, n, fmt, c->depth, c->width, c->hidden ? c->hidden : c->width, act_name(c->act),
-             block_order_name(c->order), init_name(c->init), block_shortcut_name(c->shortcut),
-             extra, B, seed);
+    if (c->zero_last) k += snprintf(extra + k, sizeof extra - k, " · <i>F</i> = 0");
+    else if (c->branch_scale != 1.0) k += snprintf(extra + k, sizeof extra - k, " · <i>F</i> × %g", c->branch_scale);
+    if (c->bias_std > 0) snprintf(extra + k, sizeof extra - k, " · %s %g", zh ? "偏置标准差" : "bias sd", c->bias_std);
+    const char *act, *order, *init, *sc;
+    net_words(c, zh, &act, &order, &init, &sc);
+    snprintf(buf, n, fmt, c->depth, c->width, c->hidden ? c->hidden : c->width, act, order, init,
+             sc, extra, B, seed);
 }
 
 /* Title (bold) and one muted line below it, top-left of r; returns the height they take. */
@@ -319,7 +339,8 @@ static void legend_in(cairo_t *cr, const Theme *t, Rect strip, double x0, const 
     plot_legend(cr, t, &box, e, n, PLOT_LEGEND_NW);
 }
 
-/* A message in the middle of a frame that has nothing on its scale. */
+/* A message in the middle of a frame that has nothing on its scale, on a patch of background
+ * so that grid and reference lines do not run through it. */
 static void empty_note(cairo_t *cr, const Theme *t, const PlotAxes *ax, const char *msg)
 {
     TextStyle st = text_style(t, 0.9);
@@ -327,7 +348,15 @@ static void empty_note(cairo_t *cr, const Theme *t, const PlotAxes *ax, const ch
     st.halign = TEXT_CENTER;
     st.valign = TEXT_MIDDLE;
     st.max_width = 0.8 * ax->frame.w;
-    text_draw(cr, ax->frame.x + ax->frame.w / 2, ax->frame.y + ax->frame.h / 2, msg, &st, NULL);
+    double cx = ax->frame.x + ax->frame.w / 2, cy = ax->frame.y + ax->frame.h / 2, pad = 0.3 * t->font_size;
+    TextExtent e;
+    text_measure(cr, msg, &st, &e);
+    cairo_save(cr);
+    cairo_rectangle(cr, cx + e.x - pad, cy + e.y - pad, e.w + 2 * pad, e.h + 2 * pad);
+    rgb_set_source(cr, t->background);
+    cairo_fill(cr);
+    cairo_restore(cr);
+    text_draw(cr, cx, cy, msg, &st, NULL);
 }
 
 /* ---- layout -------------------------------------------------------------------------------- */
@@ -381,7 +410,8 @@ static void labels(const SceneJacobian *s, const Theme *t, SceneLang lang, Label
     const SceneJacobianData *d = &s->d;
     char v[64], ex[64];
     snprintf(b->title, sizeof b->title, "%s", T[T_TITLE]);
-    describe(b->sub, sizeof b->sub - sizeof ex, T[T_DESCRIBE], &d->net, d->batch, d->seed);
+    describe(b->sub, sizeof b->sub - sizeof ex, T[T_DESCRIBE], &d->net, d->batch, d->seed,
+             lang == SCENE_LANG_ZH);
     snprintf(ex, sizeof ex, T[T_EXAMPLE], d->example);
     strcat(b->sub, ex);
     snprintf(b->note, sizeof b->note, "%s%s", T[T_NOTE], d->net.bn ? T[T_NOTE_BN] : "");
@@ -433,7 +463,7 @@ static void layout_axes(const SceneJacobian *s, SceneLang lang, SceneJacobianLay
     plot_range_finish(&o->blocks.y);
 }
 
-void scene_jacobian_layout(cairo_t *cr, const SceneJacobian *s, Rect r, const Theme *t,
+static void layout_in(cairo_t *cr, const SceneJacobian *s, Rect r, const Theme *t,
                            SceneLang lang, SceneJacobianLayout *out)
 {
     double fs = t->font_size;
@@ -463,6 +493,46 @@ void scene_jacobian_layout(cairo_t *cr, const SceneJacobian *s, Rect r, const Th
         ax[i]->outer = col[i];
         plot_layout(cr, t, ax[i]);
     }
+}
+
+/* ---- fitting the figure into r ------------------------------------------------------------ */
+
+/* The layout needs about 55 x 35 base font sizes (1100 x 700 at the built-in 20): in a smaller r
+ * the figure is drawn scaled down as a whole, so that text keeps its proportions to the plots.
+ * Returns the factor k (<= 1) and the rectangle *d, at the origin, the layout is made in. */
+static double fit(Rect r, const Theme *t, Rect *d)
+{
+    double k = fmin(1.0, fmin(r.w / (55 * t->font_size), r.h / (35 * t->font_size)));
+    if (!(k > 0)) k = 1;
+    *d = (Rect){0, 0, r.w / k, r.h / k};
+    return k;
+}
+
+/* a, from fit's rectangle, in the caller's units (r's) */
+static Rect to_caller(Rect a, Rect r, double k)
+{
+    Rect o = {r.x + k * a.x, r.y + k * a.y, k * a.w, k * a.h};
+    return o;
+}
+
+static void axes_to_caller(PlotAxes *ax, Rect r, double k)
+{
+    ax->outer = to_caller(ax->outer, r, k);
+    ax->frame = to_caller(ax->frame, r, k);
+}
+
+void scene_jacobian_layout(cairo_t *cr, const SceneJacobian *s, Rect r, const Theme *t,
+                           SceneLang lang, SceneJacobianLayout *out)
+{
+    Rect d;
+    double k = fit(r, t, &d);
+    layout_in(cr, s, d, t, lang, out);
+    out->title = to_caller(out->title, r, k);
+    out->note = to_caller(out->note, r, k);
+    out->legend[0] = to_caller(out->legend[0], r, k);
+    out->legend[1] = to_caller(out->legend[1], r, k);
+    axes_to_caller(&out->spectrum, r, k);
+    axes_to_caller(&out->blocks, r, k);
 }
 
 /* ---- drawing ------------------------------------------------------------------------------- */
@@ -564,7 +634,8 @@ void scene_jacobian_draw(const SceneJacobian *s, cairo_t *cr, Rect r, const Them
                          SceneLang lang)
 {
     SceneJacobianLayout o;
-    scene_jacobian_layout(cr, s, r, t, lang, &o);
+    Rect fig;
+    double k = fit(r, t, &fig);
     Labels b;
     labels(s, t, lang, &b);
     cairo_save(cr);
@@ -572,6 +643,9 @@ void scene_jacobian_draw(const SceneJacobian *s, cairo_t *cr, Rect r, const Them
     cairo_clip(cr);
     rgb_set_source(cr, t->background);
     cairo_paint(cr);
+    cairo_translate(cr, r.x, r.y);
+    cairo_scale(cr, k, k);
+    layout_in(cr, s, fig, t, lang, &o);
     header(cr, t, o.title, b.title, b.sub, 1);
     plot_draw_axes(cr, t, &o.spectrum);
     draw_spectrum(cr, t, &o.spectrum, &s->d);

@@ -22,7 +22,7 @@
  * rounding floor eps * s_max marked, zeros and overflow as overflow marks, kappa in the legend;
  * (2) per block l, the band from s_min to s_max of dx_l/dx_{l-1} for both nets on a log axis
  * (with batch norm: a message, the block Jacobians couple the examples). A note on dynamical
- * isometry and on F = 0 (the identity). Both nets are computed; p->show (0: both) picks the ones
+ * isometry and on F = 0 (the identity). Both nets are computed; p->show picks the ones
  * drawn.
  * Dimensions: n width, L depth, l block 1..L, i singular value index 1..n.
  */
@@ -44,7 +44,7 @@ typedef struct {
     NetConfig net;                  /* the residual net's config (p->net) */
     size_t n, L, batch, example;
     unsigned long seed;
-    int show;                       /* p->show (0: both): the nets drawn */
+    int show;                       /* p->show: the nets drawn */
     const double *s_plain;          /* [n] singular values of dx_L/dx_0, descending; NaN if */
     const double *s_residual;       /*     that net's Jacobian overflowed */
     int overflow_plain, overflow_residual;   /* JACOBIAN_OVERFLOW: inf or NaN in J */
@@ -60,19 +60,22 @@ typedef struct {
     Rect legend[2];
 } SceneJacobianLayout;
 
-/* Checks p (net_config_check with RESLAB_MEMORY_LIMIT, example < batch) and computes. NULL with
- * a message on failure. Time: two n x n SVDs and, without batch norm, 2 L block Jacobians and
+/* Checks p (net_config_check with RESLAB_MEMORY_LIMIT, example < batch, show 1..3) and
+ * computes. NULL with a message on failure. Time: two n x n SVDs and, without batch norm, 2 L block Jacobians and
  * SVDs (depth 10, width 16: ~2 ms); with batch norm n backward passes per net. */
 SceneJacobian *scene_jacobian_alloc(const SceneParams *p, char *err, size_t errlen);
 void scene_jacobian_free(SceneJacobian *s);
 
 const SceneJacobianData *scene_jacobian_data(const SceneJacobian *s);
 
-/* The layout scene_jacobian_draw uses (text measured with cr, which may be NULL). */
+/* The layout scene_jacobian_draw uses, in r's units (scaled as the drawing is; text measured with
+ * cr, which may be NULL). */
 void scene_jacobian_layout(cairo_t *cr, const SceneJacobian *s, Rect r, const Theme *t,
                            SceneLang lang, SceneJacobianLayout *out);
 
-/* Paints r with the theme's background and draws the figure inside it (clipped to r). */
+/* Paints r with the theme's background and draws the figure inside it (clipped to r). The
+ * layout needs about 55 x 35 base font sizes (1100 x 700 at font size 20): in a smaller r the
+ * whole figure is drawn scaled down, so text keeps its proportions to the plots. */
 void scene_jacobian_draw(const SceneJacobian *s, cairo_t *cr, Rect r, const Theme *t,
                          SceneLang lang);
 

@@ -26,7 +26,7 @@ enum {
 static const char *const text[2][T_COUNT] = {
     [SCENE_LANG_EN] = {
         "The unraveled view: 2<sup>%zu</sup> paths through %zu blocks (Veit et al. 2016)",
-        "depth %zu · width %zu · hidden %zu · %s · %s order · %s init · shortcut %s%s · batch %zu "
+        "depth %zu · width %zu · hidden %zu · %s · %s · %s init · shortcut %s%s · batch %zu "
         "· seed %lu",
         " · %zu sampled paths per length (seed %lu)",
         "Path lengths", "path length <i>k</i> (branches on the path)",
@@ -53,7 +53,7 @@ static const char *const text[2][T_COUNT] = {
     },
     [SCENE_LANG_ZH] = {
         "展开视角：2<sup>%zu</sup> 条路径经过 %zu 个块（Veit 等，2016）",
-        "深度 %zu · 宽度 %zu · 隐藏宽度 %zu · %s · %s 顺序 · %s 初始化 · 捷径 %s%s · 批量 %zu "
+        "深度 %zu · 宽度 %zu · 隐藏宽度 %zu · %s · %s · %s 初始化 · 捷径 %s%s · 批量 %zu "
         "· 种子 %lu",
         " · 每个长度采样 %zu 条路径（种子 %lu）",
         "路径长度的分布", "路径长度 <i>k</i>（路径经过的分支数）",
@@ -161,6 +161,11 @@ ScenePaths *scene_paths_alloc(const SceneParams *p, char *err, size_t errlen)
     NetConfig cfg = p->net;
     cfg.param_grads = 0;                               /* only dL/dx_l is needed */
     if (net_config_check(&cfg, p->batch, RESLAB_MEMORY_LIMIT, err, errlen)) return NULL;
+    if (p->show < 1 || p->show > SCENE_SHOW_BOTH) {
+        status_set(err, errlen, RESLAB_ERR_INVALID, "paths scene: show must be 1 (plain), 2 "
+                   "(residual) or 3 (both), not %d", p->show);
+        return NULL;
+    }
     if (p->samples < 1) {
         status_set(err, errlen, RESLAB_ERR_INVALID, "paths scene: samples must be >= 1");
         return NULL;
@@ -184,9 +189,8 @@ ScenePaths *scene_paths_alloc(const SceneParams *p, char *err, size_t errlen)
         status_set(err, errlen, RESLAB_ERR_NOMEM, "out of memory for the paths scene");
         return NULL;
     }
-    int show = p->show & SCENE_SHOW_BOTH;
     s->d = (ScenePathsData){.net = cfg, .L = L, .batch = p->batch, .samples = p->samples,
-                            .seed = p->seed, .show = show ? show : SCENE_SHOW_BOTH,
+                            .seed = p->seed, .show = p->show,
                             .count = s->count, .fraction = s->fraction,
                             .grad = s->grad, .lesion_plain = s->lesion_plain,
                             .lesion_residual = s->lesion_res};
@@ -228,19 +232,35 @@ static void fmt_num(char *buf, size_t n, double v)
     }
 }
 
+/* The names of the net's activation, order, init and shortcut in lang (the depth scene's
+ * words: 后激活 / 预激活, 恒等, ...). */
+static void net_words(const NetConfig *c, int zh, const char **act, const char **order,
+                      const char **init, const char **shortcut)
+{
+    static const char *sc_zh[] = {"无", "恒等", "补零 (A)", "投影 (B)", "全投影 (C)", "常数缩放",
+                                  "门控", "捷径门控", "捷径 dropout"};
+    *act = c->act == ACT_RELU ? "ReLU" : c->act == ACT_TANH ? "tanh" : zh ? "线性" : "linear";
+    *order = c->order == ORDER_PRE ? (zh ? "预激活" : "pre-activation")
+                                   : (zh ? "后激活" : "post-activation");
+    *init = c->init == INIT_HE ? "He" : c->init == INIT_GLOROT ? "Glorot" : zh ? "正交" : "orthogonal";
+    *shortcut = zh && (size_t)c->shortcut < sizeof sc_zh / sizeof sc_zh[0] ? sc_zh[c->shortcut]
+                                                                         : block_shortcut_name(c->shortcut);
+}
+
 /* The net in one line: the options `reslab flow` prints. */
 static void describe(char *buf, size_t n, const char *fmt, const NetConfig *c, size_t B,
-                     unsigned long seed)
+                     unsigned long seed, int zh)
 {
     char extra[160] = "";
     size_t k = 0;
     if (c->bn) k += snprintf(extra + k, sizeof extra - k, " · BN");
-    if (c->zero_last) k += snprintf(extra + k, sizeof extra - k, " · F = 0");
-    else if (c->branch_scale != 1.0) k += snprintf(extra + k, sizeof extra - k, " · F × %g", c->branch_scale);
-    if (c->bias_std > 0) snprintf(extra + k, sizeof extra - k, " · bias σ %g", c->bias_std);
-    snprintf(buf, n, fmt, c->depth, c->width, c->hidden ? c->hidden : c->width, act_name(c->act),
-             block_order_name(c->order), init_name(c->init), block_shortcut_name(c->shortcut),
-             extra, B, seed);
+    if (c->zero_last) k += snprintf(extra + k, sizeof extra - k, " · <i>F</i> = 0");
+    else if (c->branch_scale != 1.0) k += snprintf(extra + k, sizeof extra - k, " · <i>F</i> × %g", c->branch_scale);
+    if (c->bias_std > 0) snprintf(extra + k, sizeof extra - k, " · %s %g", zh ? "偏置标准差" : "bias sd", c->bias_std);
+    const char *act, *order, *init, *sc;
+    net_words(c, zh, &act, &order, &init, &sc);
+    snprintf(buf, n, fmt, c->depth, c->width, c->hidden ? c->hidden : c->width, act, order, init,
+             sc, extra, B, seed);
 }
 
 /* Title (bold) and one muted line below it, top-left of r. */
@@ -337,7 +357,8 @@ static void labels(const ScenePaths *s, const Theme *t, SceneLang lang, Labels *
     char v[64], w[64];
     snprintf(b->title, sizeof b->title, T[T_TITLE], d->L, d->L);
     char samp[160];
-    describe(b->sub, sizeof b->sub - sizeof samp, T[T_DESCRIBE], &d->net, d->batch, d->seed);
+    describe(b->sub, sizeof b->sub - sizeof samp, T[T_DESCRIBE], &d->net, d->batch, d->seed,
+             lang == SCENE_LANG_ZH);
     snprintf(samp, sizeof samp, T[T_SAMPLED], d->samples, d->seed + 2);
     strcat(b->sub, samp);
     fmt_num(v, sizeof v, d->mean);
@@ -403,7 +424,7 @@ static void layout_axes(const ScenePaths *s, SceneLang lang, ScenePathsLayout *o
     plot_range_finish(&o->lesion.y);
 }
 
-void scene_paths_layout(cairo_t *cr, const ScenePaths *s, Rect r, const Theme *t, SceneLang lang,
+static void layout_in(cairo_t *cr, const ScenePaths *s, Rect r, const Theme *t, SceneLang lang,
                         ScenePathsLayout *out)
 {
     double fs = t->font_size;
@@ -433,6 +454,48 @@ void scene_paths_layout(cairo_t *cr, const ScenePaths *s, Rect r, const Theme *t
         ax[i]->outer = col[i];
         plot_layout(cr, t, ax[i]);
     }
+}
+
+/* ---- fitting the figure into r ------------------------------------------------------------ */
+
+/* The layout needs about 55 x 35 base font sizes (1100 x 700 at the built-in 20): in a smaller r
+ * the figure is drawn scaled down as a whole, so that text keeps its proportions to the plots.
+ * Returns the factor k (<= 1) and the rectangle *d, at the origin, the layout is made in. */
+static double fit(Rect r, const Theme *t, Rect *d)
+{
+    double k = fmin(1.0, fmin(r.w / (55 * t->font_size), r.h / (35 * t->font_size)));
+    if (!(k > 0)) k = 1;
+    *d = (Rect){0, 0, r.w / k, r.h / k};
+    return k;
+}
+
+/* a, from fit's rectangle, in the caller's units (r's) */
+static Rect to_caller(Rect a, Rect r, double k)
+{
+    Rect o = {r.x + k * a.x, r.y + k * a.y, k * a.w, k * a.h};
+    return o;
+}
+
+static void axes_to_caller(PlotAxes *ax, Rect r, double k)
+{
+    ax->outer = to_caller(ax->outer, r, k);
+    ax->frame = to_caller(ax->frame, r, k);
+}
+
+void scene_paths_layout(cairo_t *cr, const ScenePaths *s, Rect r, const Theme *t, SceneLang lang,
+                        ScenePathsLayout *out)
+{
+    Rect d;
+    double k = fit(r, t, &d);
+    layout_in(cr, s, d, t, lang, out);
+    out->title = to_caller(out->title, r, k);
+    out->note = to_caller(out->note, r, k);
+    out->legend[0] = to_caller(out->legend[0], r, k);
+    out->legend[1] = to_caller(out->legend[1], r, k);
+    out->legend[2] = to_caller(out->legend[2], r, k);
+    axes_to_caller(&out->dist, r, k);
+    axes_to_caller(&out->grad, r, k);
+    axes_to_caller(&out->lesion, r, k);
 }
 
 /* ---- drawing ------------------------------------------------------------------------------- */
@@ -544,7 +607,8 @@ static void draw_lesion(cairo_t *cr, const Theme *t, const PlotAxes *ax, const S
     free(vr);
 }
 
-/* A message in the middle of a frame that has nothing on its scale. */
+/* A message in the middle of a frame that has nothing on its scale, on a patch of background
+ * so that grid and reference lines do not run through it. */
 static void empty_note(cairo_t *cr, const Theme *t, const PlotAxes *ax, const char *msg)
 {
     TextStyle st = text_style(t, 0.9);
@@ -552,13 +616,22 @@ static void empty_note(cairo_t *cr, const Theme *t, const PlotAxes *ax, const ch
     st.halign = TEXT_CENTER;
     st.valign = TEXT_MIDDLE;
     st.max_width = 0.8 * ax->frame.w;
-    text_draw(cr, ax->frame.x + ax->frame.w / 2, ax->frame.y + ax->frame.h / 2, msg, &st, NULL);
+    double cx = ax->frame.x + ax->frame.w / 2, cy = ax->frame.y + ax->frame.h / 2, pad = 0.3 * t->font_size;
+    TextExtent e;
+    text_measure(cr, msg, &st, &e);
+    cairo_save(cr);
+    cairo_rectangle(cr, cx + e.x - pad, cy + e.y - pad, e.w + 2 * pad, e.h + 2 * pad);
+    rgb_set_source(cr, t->background);
+    cairo_fill(cr);
+    cairo_restore(cr);
+    text_draw(cr, cx, cy, msg, &st, NULL);
 }
 
 void scene_paths_draw(const ScenePaths *s, cairo_t *cr, Rect r, const Theme *t, SceneLang lang)
 {
     ScenePathsLayout o;
-    scene_paths_layout(cr, s, r, t, lang, &o);
+    Rect fig;
+    double k = fit(r, t, &fig);
     Labels b;
     labels(s, t, lang, &b);
     cairo_save(cr);
@@ -566,6 +639,9 @@ void scene_paths_draw(const ScenePaths *s, cairo_t *cr, Rect r, const Theme *t, 
     cairo_clip(cr);
     rgb_set_source(cr, t->background);
     cairo_paint(cr);
+    cairo_translate(cr, r.x, r.y);
+    cairo_scale(cr, k, k);
+    layout_in(cr, s, fig, t, lang, &o);
     header(cr, t, o.title, b.title, b.sub, 1);
     plot_draw_axes(cr, t, &o.dist);
     draw_dist(cr, t, &o.dist, &s->d);

@@ -21,7 +21,7 @@
  * Panels: (1) C(L,k)/2^L as bars, mean L/2 and sd sqrt(L)/2 marked; (2) on a log axis the mean
  * ||dL/dx_0|| through one path of length k with min..max whiskers, and the total C(L,k) x mean;
  * (3) on a log axis the relative output change with block k deleted, plain vs residual (the
- * nets p->show names; 0 means both; panels 1 and 2 are the residual net's in any case). A note
+ * nets p->show names, 1..3; panels 1 and 2 are the residual net's in any case). A note
  * says what Veit et al. report for trained nets, and that this net is at initialisation.
  * Dimensions: B batch, n width, L depth, k path length 0..L (or deleted block 1..L).
  */
@@ -44,7 +44,7 @@ typedef struct {
     NetConfig net;                  /* the residual net's config (p->net) */
     size_t L, batch, samples;
     unsigned long seed;             /* weights and input; paths sampled with seed + 2 */
-    int show;                       /* p->show (0: both): which nets the lesion panel draws */
+    int show;                       /* p->show: which nets the lesion panel draws */
     double mean, sd;                /* path length: paths_length_moments (L/2, sqrt(L)/2) */
     const double *count;            /* [L + 1] C(L, k), paths_length_counts */
     const double *fraction;         /* [L + 1] C(L, k) / 2^L, paths_length_fraction */
@@ -67,19 +67,23 @@ typedef struct {
     int grad_empty;           /* 1: no gradient is finite and > 0 (the panel says so) */
 } ScenePathsLayout;
 
-/* Checks p (net_config_check with RESLAB_MEMORY_LIMIT, samples >= 1, depth <= PATHS_COUNT_MAX)
- * and computes everything. NULL with a message on failure (config, out of memory). Time: about
- * (L + 1) * samples backward passes through L blocks of batch B (depth 10, width 16: ~5 ms). */
+/* Checks p (net_config_check with RESLAB_MEMORY_LIMIT, samples >= 1, show 1..3, depth <=
+ * PATHS_COUNT_MAX) and computes everything. NULL with a message on failure (config, out of
+ * memory). Time: about (L + 1) * samples backward passes through L blocks of batch B (depth 10,
+ * width 16: ~10 ms; depth 54: ~0.5 s; depth 1000, width 4: ~45 s, as `reslab flow --paths`). */
 ScenePaths *scene_paths_alloc(const SceneParams *p, char *err, size_t errlen);
 void scene_paths_free(ScenePaths *s);
 
 const ScenePathsData *scene_paths_data(const ScenePaths *s);
 
-/* The layout scene_paths_draw uses (text measured with cr, which may be NULL). */
+/* The layout scene_paths_draw uses, in r's units (scaled as the drawing is; text measured with
+ * cr, which may be NULL). */
 void scene_paths_layout(cairo_t *cr, const ScenePaths *s, Rect r, const Theme *t, SceneLang lang,
                         ScenePathsLayout *out);
 
-/* Paints r with the theme's background and draws the figure inside it (clipped to r). */
+/* Paints r with the theme's background and draws the figure inside it (clipped to r). The
+ * layout needs about 55 x 35 base font sizes (1100 x 700 at font size 20): in a smaller r the
+ * whole figure is drawn scaled down, so text keeps its proportions to the plots. */
 void scene_paths_draw(const ScenePaths *s, cairo_t *cr, Rect r, const Theme *t, SceneLang lang);
 
 /* Every fixed string (titles, labels, legend texts, note formats) the figure uses in lang, for

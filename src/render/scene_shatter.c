@@ -24,7 +24,7 @@ enum {
 static const char *const text[2][T_COUNT] = {
     [SCENE_LANG_EN] = {
         "Shattered gradients: d<i>y</i>/d<i>x</i> by depth (Balduzzi et al. 2017)",
-        "depth %zu · width %zu · hidden %zu · %s · %s order · %s init · residual shortcut %s · "
+        "depth %zu · width %zu · hidden %zu · %s · %s · %s init · residual shortcut %s · "
         "%zu inputs <i>x</i> on [−2, 2] · biases N(0, %.3g²) · %zu seeds from %lu",
         "Autocorrelation of d<i>y</i>/d<i>x</i> by depth", "depth <i>L</i> (blocks, log scale)",
         "lag-4 autocorrelation <i>r</i>(4)",
@@ -39,13 +39,13 @@ static const char *const text[2][T_COUNT] = {
         "lag-4 autocorrelation over the %zu inputs on [−2, 2] (1: smooth; near 0: white noise), "
         "<i>y</i> = <i>w</i>·<i>x</i><sub><i>L</i></sub> with a fixed unit readout <i>w</i>, "
         "biases N(0, σ²) (zero biases cannot shatter). Left: mean ± sd over %zu nets at "
-        "initialisation; right: the first of them.",
+        "initialisation; right: the first of them (single nets vary a lot: see the bars).",
         " Residual + BN: batch norm takes its statistics over the %zu sweep inputs (training "
         "mode), so each unit is rescaled to unit variance along the sweep.",
     },
     [SCENE_LANG_ZH] = {
         "破碎梯度：d<i>y</i>/d<i>x</i> 随深度的变化（Balduzzi 等，2017）",
-        "深度 %zu · 宽度 %zu · 隐藏宽度 %zu · %s · %s 顺序 · %s 初始化 · 残差捷径 %s · "
+        "深度 %zu · 宽度 %zu · 隐藏宽度 %zu · %s · %s · %s 初始化 · 残差捷径 %s · "
         "[−2, 2] 上 %zu 个输入 <i>x</i> · 偏置 N(0, %.3g²) · %zu 个种子，从 %lu 起",
         "d<i>y</i>/d<i>x</i> 的自相关随深度的变化", "深度 <i>L</i>（块数，对数刻度）",
         "滞后 4 的自相关 <i>r</i>(4)",
@@ -59,7 +59,7 @@ static const char *const text[2][T_COUNT] = {
         "相关。<i>r</i>(4) 是 [−2, 2] 上 %zu 个输入的滞后 4 自相关（1：平滑；接近 0：白噪声），"
         "<i>y</i> = <i>w</i>·<i>x</i><sub><i>L</i></sub>，<i>w</i> 为固定的单位读出向量，偏置 "
         "~ N(0, σ²)（偏置为零时梯度不会破碎）。左：%zu 个初始化网络的均值 ± 标准差；"
-        "右：其中第一个网络。",
+        "右：其中第一个网络（单个网络差异很大，见误差线）。",
         "残差网络 + BN：批归一化的统计量取自这 %zu 个扫描输入（训练模式），因此每个单元沿扫描被"
         "重新缩放到单位方差。",
     },
@@ -135,6 +135,11 @@ static int compute(SceneShatter *s, int nets, char *err, size_t errlen)
 SceneShatter *scene_shatter_alloc(const SceneParams *p, char *err, size_t errlen)
 {
     ShatterOptions so = shatter_options_default();
+    if (p->show < 1 || p->show > SCENE_SHOW_BOTH) {
+        status_set(err, errlen, RESLAB_ERR_INVALID, "shatter scene: show must be 1 (plain), 2 "
+                   "(residual) or 3 (both), not %d", p->show);
+        return NULL;
+    }
     int nets = p->net.bn ? 3 : 2;        /* batch norm: one backward pass per input */
     for (int k = 0; k < nets; k++) {
         NetConfig cfg = sweep_config(&p->net, k);
@@ -160,8 +165,7 @@ SceneShatter *scene_shatter_alloc(const SceneParams *p, char *err, size_t errlen
         status_set(err, errlen, RESLAB_ERR_NOMEM, "out of memory for the shatter scene");
         return NULL;
     }
-    int show = p->show & SCENE_SHOW_BOTH;
-    s->d = (SceneShatterData){.net = p->net, .show = show ? show : SCENE_SHOW_BOTH,
+    s->d = (SceneShatterData){.net = p->net, .show = p->show,
                               .cfg_plain = sweep_config(&p->net, 0),
                               .cfg_residual = sweep_config(&p->net, 1), .L = p->net.depth,
                               .points = N, .seeds = so.seeds, .seed = p->seed, .ndepths = nd,
@@ -203,6 +207,21 @@ static void fmt_num(char *buf, size_t n, double v)
         *e = '\0';
         snprintf(buf, n, "%s%s×10<sup>%s%d</sup>", sign, m, ex < 0 ? "−" : "", abs(ex));
     }
+}
+
+/* The names of the net's activation, order, init and shortcut in lang (the depth scene's
+ * words: 后激活 / 预激活, 恒等, ...). */
+static void net_words(const NetConfig *c, int zh, const char **act, const char **order,
+                      const char **init, const char **shortcut)
+{
+    static const char *sc_zh[] = {"无", "恒等", "补零 (A)", "投影 (B)", "全投影 (C)", "常数缩放",
+                                  "门控", "捷径门控", "捷径 dropout"};
+    *act = c->act == ACT_RELU ? "ReLU" : c->act == ACT_TANH ? "tanh" : zh ? "线性" : "linear";
+    *order = c->order == ORDER_PRE ? (zh ? "预激活" : "pre-activation")
+                                   : (zh ? "后激活" : "post-activation");
+    *init = c->init == INIT_HE ? "He" : c->init == INIT_GLOROT ? "Glorot" : zh ? "正交" : "orthogonal";
+    *shortcut = zh && (size_t)c->shortcut < sizeof sc_zh / sizeof sc_zh[0] ? sc_zh[c->shortcut]
+                                                                         : block_shortcut_name(c->shortcut);
 }
 
 /* Title (bold) and one muted line below it, top-left of r; returns the height they take. */
@@ -288,9 +307,10 @@ static void labels(const SceneShatter *s, const Theme *t, SceneLang lang, Labels
     const NetConfig *c = &d->cfg_residual;
     char v[64];
     snprintf(b->title, sizeof b->title, "%s", T[T_TITLE]);
+    const char *act, *order, *init, *sc;
+    net_words(c, lang == SCENE_LANG_ZH, &act, &order, &init, &sc);
     snprintf(b->sub, sizeof b->sub, T[T_DESCRIBE], c->depth, c->width, c->hidden ? c->hidden : c->width,
-             act_name(c->act), block_order_name(c->order), init_name(c->init),
-             block_shortcut_name(c->shortcut), d->points, c->bias_std, d->seeds, d->seed);
+             act, order, init, sc, d->points, c->bias_std, d->seeds, d->seed);
     int k = snprintf(b->note, sizeof b->note, T[T_NOTE], d->points, d->seeds);
     if (d->residual_bn) snprintf(b->note + k, sizeof b->note - k, T[T_NOTE_BN], d->points);
     snprintf(b->sd, sizeof b->sd, T[T_SD], d->seeds);
@@ -381,7 +401,7 @@ static void layout_axes(const SceneShatter *s, SceneLang lang, SceneShatterLayou
     }
 }
 
-void scene_shatter_layout(cairo_t *cr, const SceneShatter *s, Rect r, const Theme *t,
+static void layout_in(cairo_t *cr, const SceneShatter *s, Rect r, const Theme *t,
                           SceneLang lang, SceneShatterLayout *out)
 {
     double fs = t->font_size;
@@ -429,6 +449,47 @@ void scene_shatter_layout(cairo_t *cr, const SceneShatter *s, Rect r, const Them
             g[k]->frame.x = x0;
         }
 
+}
+
+/* ---- fitting the figure into r ------------------------------------------------------------ */
+
+/* The layout needs about 55 x 35 base font sizes (1100 x 700 at the built-in 20): in a smaller r
+ * the figure is drawn scaled down as a whole, so that text keeps its proportions to the plots.
+ * Returns the factor k (<= 1) and the rectangle *d, at the origin, the layout is made in. */
+static double fit(Rect r, const Theme *t, Rect *d)
+{
+    double k = fmin(1.0, fmin(r.w / (55 * t->font_size), r.h / (35 * t->font_size)));
+    if (!(k > 0)) k = 1;
+    *d = (Rect){0, 0, r.w / k, r.h / k};
+    return k;
+}
+
+/* a, from fit's rectangle, in the caller's units (r's) */
+static Rect to_caller(Rect a, Rect r, double k)
+{
+    Rect o = {r.x + k * a.x, r.y + k * a.y, k * a.w, k * a.h};
+    return o;
+}
+
+static void axes_to_caller(PlotAxes *ax, Rect r, double k)
+{
+    ax->outer = to_caller(ax->outer, r, k);
+    ax->frame = to_caller(ax->frame, r, k);
+}
+
+void scene_shatter_layout(cairo_t *cr, const SceneShatter *s, Rect r, const Theme *t,
+                          SceneLang lang, SceneShatterLayout *out)
+{
+    Rect d;
+    double k = fit(r, t, &d);
+    layout_in(cr, s, d, t, lang, out);
+    out->title = to_caller(out->title, r, k);
+    out->note = to_caller(out->note, r, k);
+    out->legend = to_caller(out->legend, r, k);
+    out->heading = to_caller(out->heading, r, k);
+    axes_to_caller(&out->acf, r, k);
+    axes_to_caller(&out->grad_plain, r, k);
+    axes_to_caller(&out->grad_residual, r, k);
 }
 
 /* ---- drawing ------------------------------------------------------------------------------- */
@@ -502,7 +563,8 @@ void scene_shatter_draw(const SceneShatter *s, cairo_t *cr, Rect r, const Theme 
                         SceneLang lang)
 {
     SceneShatterLayout o;
-    scene_shatter_layout(cr, s, r, t, lang, &o);
+    Rect fig;
+    double k = fit(r, t, &fig);
     Labels b;
     labels(s, t, lang, &b);
     const SceneShatterData *d = &s->d;
@@ -511,6 +573,9 @@ void scene_shatter_draw(const SceneShatter *s, cairo_t *cr, Rect r, const Theme 
     cairo_clip(cr);
     rgb_set_source(cr, t->background);
     cairo_paint(cr);
+    cairo_translate(cr, r.x, r.y);
+    cairo_scale(cr, k, k);
+    layout_in(cr, s, fig, t, lang, &o);
     header(cr, t, o.title, b.title, b.sub, 1);
     plot_draw_axes(cr, t, &o.acf);
     draw_acf(cr, t, &o.acf, d);

@@ -22,8 +22,8 @@
  * backward pass per input: SHATTER_POINTS times the cost). The right panels are dy/dx of the
  * plain and the residual net at depth L for seed p->seed (shatter_gradients; the first net of
  * the sweep at that depth) with their own lag-4 autocorrelation. Every net is computed; p->show
- * (0: both) picks the ones drawn, and a net not shown has no gradient panel (its PlotAxes in
- * the layout stay zero).
+ * picks the ones drawn, and a net not shown has no gradient panel (its PlotAxes in the layout
+ * stay zero).
  * Dimensions: N inputs (SHATTER_POINTS), L depth, n width.
  */
 #ifndef RESLAB_SCENE_SHATTER_H
@@ -48,7 +48,7 @@ typedef struct {
     NetConfig cfg_plain, cfg_residual;   /* the sweep's nets at depth L (input width 1, biases) */
     size_t L, points, seeds;
     unsigned long seed;
-    int show;                        /* p->show (0: both): the nets drawn (BN counts as residual) */
+    int show;                        /* p->show: the nets drawn (BN counts as residual) */
     size_t ndepths;
     const size_t *depths;            /* [ndepths] 1, 2, 5, 10, ... , L */
     const ShatterDepth *plain;       /* [ndepths] shatter_sweep of the plain net */
@@ -68,7 +68,7 @@ typedef struct {
     char grad_title[2][128];
 } SceneShatterLayout;
 
-/* Checks p (net_config_check of the sweep's nets, no dropout shortcut) and computes. NULL with
+/* Checks p (net_config_check of the sweep's nets, no dropout shortcut, show 1..3) and computes. NULL with
  * a message on failure. Time: 2 x 8 nets per depth, one forward and one backward pass of
  * SHATTER_POINTS inputs each (depth 10, width 16: ~0.1 s); with p->net.bn also the residual +
  * BN sweep, SHATTER_POINTS backward passes per net (depth 10, width 16: ~3 s). */
@@ -77,11 +77,14 @@ void scene_shatter_free(SceneShatter *s);
 
 const SceneShatterData *scene_shatter_data(const SceneShatter *s);
 
-/* The layout scene_shatter_draw uses (text measured with cr, which may be NULL). */
+/* The layout scene_shatter_draw uses, in r's units (scaled as the drawing is; text measured with
+ * cr, which may be NULL). */
 void scene_shatter_layout(cairo_t *cr, const SceneShatter *s, Rect r, const Theme *t,
                           SceneLang lang, SceneShatterLayout *out);
 
-/* Paints r with the theme's background and draws the figure inside it (clipped to r). */
+/* Paints r with the theme's background and draws the figure inside it (clipped to r). The
+ * layout needs about 55 x 35 base font sizes (1100 x 700 at font size 20): in a smaller r the
+ * whole figure is drawn scaled down, so text keeps its proportions to the plots. */
 void scene_shatter_draw(const SceneShatter *s, cairo_t *cr, Rect r, const Theme *t,
                         SceneLang lang);
 

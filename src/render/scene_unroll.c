@@ -460,8 +460,24 @@ static int norms_off_scale(const SceneUnroll *s, int logy)
     return 0;
 }
 
+/* The largest norm among blocks [a, b) (non-finite counts as infinite). */
+static double norms_max(const SceneUnroll *s, size_t a, size_t b)
+{
+    double m = 0;
+    for (size_t l = a; l < b && l < s->L; l++) m = fmax(m, isfinite(s->norms[l]) ? s->norms[l] : INFINITY);
+    return m;
+}
+
+/* The legend goes into the upper corner over the lower bars: left unless the first quarter of
+ * the blocks has the taller ones. */
+static int legend_left(const SceneUnroll *s)
+{
+    size_t q = s->L / 4 + 1;
+    return !(norms_max(s, 0, q) > norms_max(s, s->L > q ? s->L - q : 0, s->L));
+}
+
 /* The norm chart's axes: log10 if the norms span more than LOG_SPAN, and headroom above the
- * tallest bar for the legend (its height as plot_legend makes it: rows of ~1.3 fs, padding). */
+ * bars under the legend (its height as plot_legend makes it: rows of ~1.3 fs, padding). */
 static void norms_layout(cairo_t *cr, const SceneUnroll *s, Rect a, const Theme *t, SceneLang lang,
                          PlotAxes *ax)
 {
@@ -479,10 +495,12 @@ static void norms_layout(cairo_t *cr, const SceneUnroll *s, Rect a, const Theme 
         plot_range_include(&ax->y, &s->norm_x0, 1);
         double zero = 0.0;
         if (!logy) plot_range_include(&ax->y, &zero, 1);
-        if (plot_range_valid(&ax->y) && free_frac > 0) {     /* the data in the lower part only */
-            double k = 1.0 / (1.0 - free_frac);
-            if (logy) ax->y.hi = pow(10, fmin(308, log10(ax->y.lo) + k * log10(ax->y.hi / ax->y.lo)));
-            else ax->y.hi = ax->y.lo + k * (ax->y.hi - ax->y.lo);
+        double under = legend_left(s) ? norms_max(s, 0, (s->L + 1) / 2) : norms_max(s, s->L / 2, s->L);
+        if (plot_range_valid(&ax->y) && free_frac > 0 && isfinite(under) && under > ax->y.lo) {
+            double k = 1.0 / (1.0 - free_frac);             /* the bars under the legend stay below it */
+            if (logy) under = pow(10, fmin(308, log10(ax->y.lo) + k * log10(under / ax->y.lo)));
+            else under = ax->y.lo + k * (under - ax->y.lo);
+            ax->y.hi = fmax(ax->y.hi, under);
         }
         plot_range_finish(&ax->y);
         ax->outer = a;
@@ -709,13 +727,7 @@ static void draw_norms(cairo_t *cr, const SceneUnroll *s, const Theme *t, SceneL
         {"\xe2\x80\x96" X0 "\xe2\x80\x96", t->muted, PLOT_DASHED, PLOT_MARKER_NONE, PLOT_LEGEND_LINE},
         {word(UW_OFFSCALE, lang), t->overflow, PLOT_SOLID, PLOT_MARKER_NONE, PLOT_LEGEND_OVERFLOW},
     };
-    size_t q = s->L / 4 + 1;                               /* the legend where the bars are low */
-    double early = 0, late = 0;
-    for (size_t l = 0; l < q && l < s->L; l++) {
-        early = fmax(early, plot_axis_frac(&ax->y, s->norms[l]));
-        late = fmax(late, plot_axis_frac(&ax->y, s->norms[s->L - 1 - l]));
-    }
-    plot_legend(cr, t, ax, e, over ? 3 : 2, !(early > late) ? PLOT_LEGEND_NW : PLOT_LEGEND_NE);
+    plot_legend(cr, t, ax, e, over ? 3 : 2, legend_left(s) ? PLOT_LEGEND_NW : PLOT_LEGEND_NE);
 }
 
 /* The two-block panel: the correct expansion, the wrong one, the split, the four paths. */

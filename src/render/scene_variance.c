@@ -21,7 +21,7 @@
 #define TITLE_SCALE 1.5
 #define PARAM_SCALE 1.2
 #define NOTE_SCALE 0.9
-#define LEFT_SHARE 0.6       /* of the body's width: the q panel */
+#define LEFT_SHARE 0.58      /* of the body's width: the q panel */
 #define MARKERS 26           /* at most this many markers per measured curve */
 #define TEXT_MAX 2048
 
@@ -204,7 +204,7 @@ static const char *num(double v, char buf[64])
     if (isinf(v)) return v > 0 ? "∞" : "−∞";
     if (isnan(v)) return "NaN";
     if (v == 0 || (fabs(v) >= 1e-3 && fabs(v) < 1e5)) {
-        snprintf(buf, 64, "%.3g", v);
+        snprintf(buf, 64, fabs(v) < 1000 ? "%.3g" : "%.0f", v);    /* 3768, not 3.77e+03 */
         return buf;
     }
     int e = (int)floor(log10(fabs(v)));
@@ -234,25 +234,25 @@ static void note_residual(const SceneVariance *s, SceneLang lang, char *buf, siz
         cat(buf, len, "%s ", tr(lang, "No closed-form prediction for this configuration (tanh, "
             "biases, gates or dropout).", "此配置没有闭式预测（tanh、偏置、门控或 dropout）。"));
     else if (c->zero_last)
-        cat(buf, len, tr(lang, "<i>F</i> = 0 at init: every block is its shortcut, <i>q</i> × %s "
+        cat(buf, len, tr(lang, "<i>F</i> = 0 at init: every block is its shortcut, <i>q</i> ×\u00a0%s "
             "per block. ", "<i>F</i> 初始为 0：每个块就是它的捷径，<i>q</i> 每块 ×%s。"), num(fL, a));
     else if (c->shortcut == SHORTCUT_IDENTITY && c->order == ORDER_PRE && c->branch_scale == 1.0)
-        cat(buf, len, tr(lang, "Pre order: <i>q</i> × %s per block (1 + <i>c</i>²), so a shortcut "
+        cat(buf, len, tr(lang, "Pre order: <i>q</i> ×\u00a0%s per block (1 + <i>c</i>²), so a shortcut "
             "alone does not stop the growth; a branch scale <i>c</i> = 1/√<i>L</i> or batch norm "
             "does. ", "预激活：<i>q</i> 每块 ×%s（1 + <i>c</i>²），所以仅有捷径并不能阻止增长；"
             "分支缩放 <i>c</i> = 1/√<i>L</i> 或批归一化可以。"), num(fL, a));
     else if (c->shortcut == SHORTCUT_IDENTITY && c->order == ORDER_PRE)
-        cat(buf, len, tr(lang, "Pre order: <i>q</i> × %s per block (1 + <i>c</i>², <i>c</i> = %s); "
+        cat(buf, len, tr(lang, "Pre order: <i>q</i> ×\u00a0%s per block (1 + <i>c</i>², <i>c</i> = %s); "
             "with <i>c</i> = 1/√<i>L</i> the whole net multiplies <i>q</i> by (1 + 1/<i>L</i>)"
             "<sup><i>L</i></sup> &lt; e. ", "预激活：<i>q</i> 每块 ×%s（1 + <i>c</i>²，<i>c</i> = %s）；"
             "取 <i>c</i> = 1/√<i>L</i> 时，整个网络使 <i>q</i> 乘以 (1 + 1/<i>L</i>)<sup><i>L</i></sup>"
             " &lt; e。"), num(fL, a), num(c->branch_scale, b));
     else if (c->shortcut == SHORTCUT_IDENTITY)
-        cat(buf, len, tr(lang, "Post order: <i>q</i> × %s in block 1, then about × %s per block "
+        cat(buf, len, tr(lang, "Post order: <i>q</i> ×\u00a0%s in block 1, then about ×\u00a0%s per block "
             "(the ReLU after the sum keeps the stream non-negative). ", "后激活：<i>q</i> 在第 1 块"
             " ×%s，之后每块约 ×%s（相加之后的 ReLU 使残差流保持非负）。"), num(f1, a), num(fL, b));
     else
-        cat(buf, len, tr(lang, "Residual net: <i>q</i> × %s per block. ", "残差网络：<i>q</i> "
+        cat(buf, len, tr(lang, "Residual net: <i>q</i> ×\u00a0%s per block. ", "残差网络：<i>q</i> "
             "每块 ×%s。"), num(fL, a));
     double total = s->pred[SCENE_VARIANCE_RESIDUAL][s->L] / s->pred[SCENE_VARIANCE_RESIDUAL][0];
     if (isinf(total))
@@ -283,10 +283,10 @@ static void note_text(const SceneVariance *s, SceneLang lang, char *buf, size_t 
     if (s->layers[SCENE_VARIANCE_RESIDUAL]) note_residual(s, lang, buf, len);
     double fp = s->layers[SCENE_VARIANCE_PLAIN] ? s->f[SCENE_VARIANCE_PLAIN][s->L - 1] : NAN;
     if (fp == 1.0)
-        cat(buf, len, "%s ", tr(lang, "Plain twin: × 1 per block, He init keeps <i>q</i>.",
+        cat(buf, len, "%s ", tr(lang, "Plain twin: ×\u00a01 per block, He init keeps <i>q</i>.",
                                 "普通网络：每块 ×1，He 初始化使 <i>q</i> 保持不变。"));
     else if (!isnan(fp))
-        cat(buf, len, tr(lang, "Plain twin: <i>q</i> × %s per block. ",
+        cat(buf, len, tr(lang, "Plain twin: <i>q</i> ×\u00a0%s per block. ",
                          "普通网络：<i>q</i> 每块 ×%s。"), num(fp, a));
     cat(buf, len, "%s", tr(lang, "Response std: He et al. (2015, Fig. 7) plot it after training; "
         "here it is at initialisation.", "响应标准差：He 等人（2015，图 7）画的是训练后的值，"
@@ -390,8 +390,9 @@ static void header_rect(const SceneVariance *s, cairo_t *cr, const Theme *t, Sce
     out->header = layout_cut_top(page, a.h + 0.25 * t->font_size + b.h + 0.6 * t->font_size);
 }
 
-void scene_variance_layout(const SceneVariance *s, cairo_t *cr, Rect r, const Theme *t,
-                           SceneLang lang, SceneVarianceLayout *out)
+/* The layout for a theme already fitted to r (scene_depth_fit_theme). */
+static void layout_fitted(const SceneVariance *s, cairo_t *cr, Rect r, const Theme *t,
+                          SceneLang lang, SceneVarianceLayout *out)
 {
     double fs = t->font_size;
     memset(out, 0, sizeof *out);
@@ -433,6 +434,13 @@ void scene_variance_layout(const SceneVariance *s, cairo_t *cr, Rect r, const Th
     plot_layout(cr, t, rp);
 }
 
+void scene_variance_layout(const SceneVariance *s, cairo_t *cr, Rect r, const Theme *t,
+                           SceneLang lang, SceneVarianceLayout *out)
+{
+    Theme f = scene_depth_fit_theme(t, r);
+    layout_fitted(s, cr, r, &f, lang, out);
+}
+
 /* ---- drawing ------------------------------------------------------------------------------ */
 
 static void draw_header(const SceneVariance *s, cairo_t *cr, const Theme *t, SceneLang lang,
@@ -472,11 +480,13 @@ static void draw_curves(const SceneVariance *s, cairo_t *cr, const Theme *t, con
     }
 }
 
-void scene_variance_draw(const SceneVariance *s, cairo_t *cr, Rect r, const Theme *t,
+void scene_variance_draw(const SceneVariance *s, cairo_t *cr, Rect r, const Theme *theme,
                          SceneLang lang)
 {
+    Theme fitted = scene_depth_fit_theme(theme, r);
+    const Theme *t = &fitted;
     SceneVarianceLayout L;
-    scene_variance_layout(s, cr, r, t, lang, &L);
+    layout_fitted(s, cr, r, t, lang, &L);
     cairo_save(cr);
     cairo_rectangle(cr, r.x, r.y, r.w, r.h);
     cairo_clip(cr);

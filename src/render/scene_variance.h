@@ -46,8 +46,9 @@ typedef struct SceneVariance SceneVariance;
 SceneVariance *scene_variance_alloc(const SceneParams *p, char *err, size_t errlen);
 void scene_variance_free(SceneVariance *s);
 
-/* Draws the scene into r (logical units) with theme t in language lang; paints r's background
- * and nothing outside r. Keeps no state. */
+/* Draws the scene into r (logical units) with theme t in language lang (text scaled down in an r
+ * smaller than 1280 x 800: scene_depth_fit_theme); paints r's background and nothing outside r.
+ * Keeps no state. */
 void scene_variance_draw(const SceneVariance *s, cairo_t *cr, Rect r, const Theme *t,
                          SceneLang lang);
 
@@ -69,7 +70,8 @@ typedef struct {
     Rect note;                /* the theory note */
 } SceneVarianceLayout;
 
-/* The layout of scene_variance_draw (text measured with cr, which may be NULL). */
+/* The layout of scene_variance_draw (text measured with cr, which may be NULL; the theme fitted
+ * to r by scene_depth_fit_theme). */
 void scene_variance_layout(const SceneVariance *s, cairo_t *cr, Rect r, const Theme *t,
                            SceneLang lang, SceneVarianceLayout *out);
 
