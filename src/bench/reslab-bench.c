@@ -54,6 +54,7 @@
 #include "config.h"
 #include "net.h"
 #include "jacobian.h"
+#include "scene.h"
 #include "sweep.h"
 #include "status.h"
 
@@ -393,6 +394,42 @@ done:
     gsl_vector_free(s);
 }
 
+/* The depth scene (scene_depth.h) at depth 1000, width 64, drawn into a 1280x800 ARGB32
+ * surface, as the viewer draws every frame: median over 50 draws after 5 warm-up draws (the
+ * first loads the fonts). Target: at most 8 ms. */
+#define DRAW_TARGET_MS 8.0
+static void bench_draw(void)
+{
+    SceneParams p = scene_params_default();
+    p.net.depth = 1000, p.net.width = 64;
+    char err[256];
+    Scene *s = scene_alloc(SCENE_DEPTH, &p, err, sizeof err);
+    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1280, 800);
+    cairo_t *cr = cairo_create(surf);
+    if (!s || cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
+        printf("depth scene draw: skipped (%s)\n", s ? "cairo" : err);
+        goto done;
+    }
+    Theme t = theme_light();
+    double times[55];
+    for (int r = 0; r < 55; r++) {
+        double t0 = now_seconds();
+        rgb_set_source(cr, t.background);
+        cairo_paint(cr);
+        scene_draw(s, cr, (Rect){0, 0, 1280, 800}, &t);
+        cairo_surface_flush(surf);
+        times[r] = now_seconds() - t0;
+    }
+    qsort(times + 5, 50, sizeof times[0], cmp_double);
+    printf("depth scene draw (render): depth 1000, width 64, 1280x800: median %.2f ms   %s "
+           "(target <= %.0f ms)\n", 1e3 * times[30], 1e3 * times[30] <= DRAW_TARGET_MS ? "PASS" : "MISS",
+           DRAW_TARGET_MS);
+done:
+    cairo_destroy(cr);
+    cairo_surface_destroy(surf);
+    scene_free(s);
+}
+
 int main(void)
 {
     double t_start = now_seconds();
@@ -425,6 +462,7 @@ int main(void)
     print_targets(res, count, dgemm_gflops);
     bench_sweep(rng);
     bench_jacobian(rng);
+    bench_draw();
     printf("\n");
     print_load("at end");
     printf("total run time %.1f s\n", now_seconds() - t_start);
