@@ -15,6 +15,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "heatmap.h"
+#include "scene_util.h"
 #include "status.h"
 #include "text.h"
 
@@ -190,23 +191,6 @@ double scene_block_check(const SceneBlock *s) { return s->check; }
 
 /* ---- words and formulas ----------------------------------------------------------------- */
 
-/* v as markup: "0", "0.25", "2.2 × 10<sup>−16</sup>", "∞" (what the figure prints). */
-static void fmt_num(char *buf, size_t len, double v)
-{
-    double a = fabs(v);
-    if (isnan(v)) snprintf(buf, len, "NaN");
-    else if (isinf(v)) snprintf(buf, len, "%s\xe2\x88\x9e", v < 0 ? MINUS : "");
-    else if (a == 0) snprintf(buf, len, "0");
-    else if (a >= 1e-3 && a < 1e4) snprintf(buf, len, "%s%.3g", v < 0 ? MINUS : "", a);
-    else {
-        int e = (int)floor(log10(a));
-        double m = a / pow(10, e);
-        if (m >= 9.95) m /= 10, e++;
-        snprintf(buf, len, "%s%.1f \xc3\x97 10<sup>%s%d</sup>", v < 0 ? MINUS : "", m,
-                 e < 0 ? MINUS : "", abs(e));
-    }
-}
-
 static const char *act_label(Activation a, SceneLang lang)
 {
     return a == ACT_RELU ? "ReLU" : a == ACT_TANH ? "tanh" : TR(lang, "identity", "恒等");
@@ -255,7 +239,7 @@ void scene_block_check_text(const SceneBlock *s, SceneLang lang, char *buf, size
 {
     char y[320], num[64];
     y_expr(s, y, sizeof y, 1, lang);
-    fmt_num(num, sizeof num, s->check);
+    scene_util_fmt_num_short(num, sizeof num, s->check);
     if (isnan(s->check))
         snprintf(buf, len, TR(lang, "Check: the values overflowed (inf or NaN); no comparison possible",
                               "检验：数值溢出（inf 或 NaN），无法比较"));
@@ -337,16 +321,16 @@ static void notes_text(const SceneBlock *s, SceneLang lang, char *buf, size_t le
     s_expr(s, se, sizeof se);
 #define ADD(...) do { if (k < len) { int w_ = snprintf(buf + k, len - k, __VA_ARGS__); k += w_ > 0 ? (size_t)w_ : 0; } } while (0)
     if (!isnan(s->naive) && s->block.shortcut != SHORTCUT_NONE) {
-        fmt_num(num, sizeof num, s->naive);
+        scene_util_fmt_num_short(num, sizeof num, s->naive);
         if (s->naive > 0)
             ADD(TR(lang, "Without the %s after the sum it fails: max |<i>y</i> " MINUS " (%s%s%s)| = %s.\n",
                    "去掉相加之后的 %s 就不成立：max |<i>y</i> " MINUS " (%s%s%s)| = %s。\n"),
                 act_label(s->block.act, lang), f_expr(s), *se ? " + " : "", se, num);
     }
     if (block_has_gate(&s->block)) {
-        fmt_num(num, sizeof num, s->gate_mean);
+        scene_util_fmt_num_short(num, sizeof num, s->gate_mean);
         char bg[64];
-        fmt_num(bg, sizeof bg, s->net.gate_bias);
+        scene_util_fmt_num_short(bg, sizeof bg, s->net.gate_bias);
         ADD(TR(lang, "<i>g</i> = \xcf\x83(<i>W</i><sub>g</sub><i>x</i> + <i>b</i><sub>g</sub>), "
                      "<i>b</i><sub>g</sub> = %s at the start: mean <i>g</i> = %s%s.\n",
                "<i>g</i> = \xcf\x83(<i>W</i><sub>g</sub><i>x</i> + <i>b</i><sub>g</sub>)，初始 "
@@ -531,16 +515,6 @@ void scene_block_layout(cairo_t *cr, const SceneBlock *s, Rect r, const Theme *t
     }
 }
 
-/* c itself if it reads on the background (contrast >= 4.5), else mixed towards the foreground
- * until it does: the line keeps the theme's colour, its label stays legible on a dark page. */
-static Rgb text_colour(const Theme *t, Rgb c)
-{
-    for (double k = 0; k <= 1.0; k += 0.05)
-        if (rgb_contrast(rgb_mix(c, t->foreground, k), t->background) >= 4.5)
-            return rgb_mix(c, t->foreground, k);
-    return t->foreground;
-}
-
 /* ---- the diagram ------------------------------------------------------------------------ */
 
 /* The fixed words of the diagram. */
@@ -723,7 +697,7 @@ static void draw_shortcut(cairo_t *cr, const SceneBlock *s, const Theme *t, Scen
     cairo_stroke(cr);
     text_draw(cr, cx, ys, buf, &st, NULL);
     st = text_style(t, NOTE_SCALE);
-    st.colour = text_colour(t, t->residual);
+    st.colour = scene_util_text_colour(t, t->residual);
     st.bold = st.markup = 1;
     st.halign = TEXT_LEFT;
     st.valign = TEXT_MIDDLE;
@@ -778,7 +752,7 @@ static void draw_diagram(cairo_t *cr, const SceneBlock *s, const Theme *t, Scene
     } else {                                                /* the plain block: say what is missing */
         TextStyle st = text_style(t, 1.0);
         st.bold = st.markup = 1;
-        st.colour = text_colour(t, t->plain);
+        st.colour = scene_util_text_colour(t, t->plain);
         st.halign = TEXT_CENTER;
         st.valign = TEXT_MIDDLE;
         text_draw(cr, (it[first].x + it[last].x + it[last].w) / 2, ys,

@@ -9,12 +9,12 @@
 
 #include <float.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
 
+#include "scene_util.h"
 #include "status.h"
 #include "sweep.h"
 #include "text.h"
@@ -255,18 +255,6 @@ static const char *shortcut_zh(ShortcutKind k)
     return (size_t)k < sizeof zh / sizeof zh[0] ? zh[k] : block_shortcut_name(k);
 }
 
-/* printf appended to buf (len bytes, NUL-terminated), truncating at the end. */
-static void cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void cat(char *buf, size_t len, const char *fmt, ...)
-{
-    size_t k = strlen(buf);
-    if (k + 1 >= len) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + k, len - k, fmt, ap);
-    va_end(ap);
-}
-
 void scene_depth_params_text(const SceneParams *p, size_t shown, size_t batch, SceneLang lang,
                              char *buf, size_t len)
 {
@@ -280,36 +268,36 @@ void scene_depth_params_text(const SceneParams *p, size_t shown, size_t batch, S
     /* items joined by three spaces; inside an item NB (no-break spaces), so lines wrap only
      * between items */
     if (shown)
-        cat(buf, len, zh ? "深度" NB "<b>%zu</b>" NB "/" NB "%zu" : "depth" NB "<b>%zu</b>" NB "/" NB "%zu",
+        scene_util_cat(buf, len, zh ? "深度" NB "<b>%zu</b>" NB "/" NB "%zu" : "depth" NB "<b>%zu</b>" NB "/" NB "%zu",
             shown, c->depth);
     else
-        cat(buf, len, zh ? "深度" NB "<b>%zu</b>" : "depth" NB "<b>%zu</b>", c->depth);
-    cat(buf, len, zh ? SEP "宽度" NB "<b>%zu</b>" SEP "初始化" NB "<b>%s</b>" SEP "捷径" NB
-                       "<b>%s</b>（%s）" SEP "批归一化" NB "<b>%s</b>" SEP "种子" NB "<b>%lu</b>"
-                       SEP "<i>B</i>" NB "=" NB "%zu"
-                     : SEP "width" NB "<b>%zu</b>" SEP "init" NB "<b>%s</b>" SEP "shortcut" NB
-                       "<b>%s</b>" NB "(%s)" SEP "batch" NB "norm" NB "<b>%s</b>" SEP "seed" NB
-                       "<b>%lu</b>" SEP "<i>B</i>" NB "=" NB "%zu",
+        scene_util_cat(buf, len, zh ? "深度" NB "<b>%zu</b>" : "depth" NB "<b>%zu</b>", c->depth);
+    scene_util_cat(buf, len, zh ? SEP "宽度" NB "<b>%zu</b>" SEP "初始化" NB "<b>%s</b>" SEP "捷径" NB
+                                  "<b>%s</b>（%s）" SEP "批归一化" NB "<b>%s</b>" SEP "种子" NB "<b>%lu</b>"
+                                  SEP "<i>B</i>" NB "=" NB "%zu"
+                                : SEP "width" NB "<b>%zu</b>" SEP "init" NB "<b>%s</b>" SEP "shortcut" NB
+                                  "<b>%s</b>" NB "(%s)" SEP "batch" NB "norm" NB "<b>%s</b>" SEP "seed" NB
+                                  "<b>%lu</b>" SEP "<i>B</i>" NB "=" NB "%zu",
         c->width, init, zh ? shortcut_zh(c->shortcut) : block_shortcut_name(c->shortcut), order,
         c->bn ? (zh ? "开" : "on") : (zh ? "关" : "off"), p->seed, batch);
     if (c->act != ACT_RELU)
-        cat(buf, len, zh ? SEP "激活函数" NB "%s" : SEP "activation" NB "%s", act_name(c->act));
+        scene_util_cat(buf, len, zh ? SEP "激活函数" NB "%s" : SEP "activation" NB "%s", act_name(c->act));
     if (c->hidden && c->hidden != c->width)
-        cat(buf, len, zh ? SEP "隐藏宽度" NB "%zu" : SEP "hidden" NB "%zu", c->hidden);
+        scene_util_cat(buf, len, zh ? SEP "隐藏宽度" NB "%zu" : SEP "hidden" NB "%zu", c->hidden);
     if (c->input_width)
-        cat(buf, len, zh ? SEP "输入宽度" NB "%zu" : SEP "input" NB "width" NB "%zu", c->input_width);
+        scene_util_cat(buf, len, zh ? SEP "输入宽度" NB "%zu" : SEP "input" NB "width" NB "%zu", c->input_width);
     if (c->branch_scale != 1.0)
-        cat(buf, len, zh ? SEP "分支缩放" NB "<b>%.3g</b>" : SEP "branch" NB "scale" NB "<b>%.3g</b>",
+        scene_util_cat(buf, len, zh ? SEP "分支缩放" NB "<b>%.3g</b>" : SEP "branch" NB "scale" NB "<b>%.3g</b>",
             c->branch_scale);
     if (c->zero_last)
-        cat(buf, len, zh ? SEP "<i>F</i>" NB "初始为" NB "0" : SEP "<i>F</i>" NB "=" NB "0" NB "at" NB "init");
+        scene_util_cat(buf, len, zh ? SEP "<i>F</i>" NB "初始为" NB "0" : SEP "<i>F</i>" NB "=" NB "0" NB "at" NB "init");
     if (c->bias_std > 0)
-        cat(buf, len, zh ? SEP "偏置标准差" NB "%.3g" : SEP "bias" NB "std" NB "%.3g", c->bias_std);
-    if (c->shortcut == SHORTCUT_SCALED) cat(buf, len, SEP "λ" NB "%.3g", c->lambda);
+        scene_util_cat(buf, len, zh ? SEP "偏置标准差" NB "%.3g" : SEP "bias" NB "std" NB "%.3g", c->bias_std);
+    if (c->shortcut == SHORTCUT_SCALED) scene_util_cat(buf, len, SEP "λ" NB "%.3g", c->lambda);
     if (c->shortcut == SHORTCUT_DROPOUT)
-        cat(buf, len, zh ? SEP "丢弃率" NB "%.3g" : SEP "drop" NB "p" NB "%.3g", c->dropout_p);
+        scene_util_cat(buf, len, zh ? SEP "丢弃率" NB "%.3g" : SEP "drop" NB "p" NB "%.3g", c->dropout_p);
     if (c->shortcut == SHORTCUT_GATE || c->shortcut == SHORTCUT_GATE_SHORTCUT)
-        cat(buf, len, zh ? SEP "门控偏置" NB "%.3g" : SEP "gate" NB "bias" NB "%.3g", c->gate_bias);
+        scene_util_cat(buf, len, zh ? SEP "门控偏置" NB "%.3g" : SEP "gate" NB "bias" NB "%.3g", c->gate_bias);
 }
 
 /* ---- layout ------------------------------------------------------------------------------- */
@@ -320,21 +308,16 @@ static const char *heat_name[2][2] = {{"Plain net", "Residual net"}, {"普通网
 static const char *heat_title[2][2] = {{"Plain net" HEAT_REST_EN, "Residual net" HEAT_REST_EN},
                                        {"普通网络" HEAT_REST_ZH, "残差网络" HEAT_REST_ZH}};
 
-static const char *tr(SceneLang lang, const char *en, const char *zh)
-{
-    return lang == SCENE_LANG_ZH ? zh : en;
-}
-
 static const char *bar_label(SceneLang lang)
 {
-    return tr(lang, "<i>x</i><sub><i>l</i></sub>[<i>u</i>] of example 0",
-              "样本 0 的 <i>x</i><sub><i>l</i></sub>[<i>u</i>]");
+    return scene_util_tr(lang, "<i>x</i><sub><i>l</i></sub>[<i>u</i>] of example 0",
+                         "样本 0 的 <i>x</i><sub><i>l</i></sub>[<i>u</i>]");
 }
 
 static const char *figure_title(SceneLang lang)
 {
-    return tr(lang, "Depth: a plain net and its residual twin (the same <i>F</i> in every block)",
-              "深度：普通网络与残差网络（每个块的 <i>F</i> 相同）");
+    return scene_util_tr(lang, "Depth: a plain net and its residual twin (the same <i>F</i> in every block)",
+                         "深度：普通网络与残差网络（每个块的 <i>F</i> 相同）");
 }
 
 static TextStyle header_style(const Theme *t, double scale, double width)
@@ -360,32 +343,15 @@ static int legend_entries(const SceneDepth *s, const Theme *t, SceneLang lang, P
 {
     int n = 0, few = s->shown <= 40;                   /* markers while they stay apart */
     if (s->sweep[SCENE_DEPTH_RESIDUAL])
-        e[n++] = (PlotLegendEntry){tr(lang, "residual net", "残差网络"), t->residual, PLOT_SOLID,
+        e[n++] = (PlotLegendEntry){scene_util_tr(lang, "residual net", "残差网络"), t->residual, PLOT_SOLID,
                                    few ? PLOT_MARKER_SQUARE : PLOT_MARKER_NONE, PLOT_LEGEND_LINE};
     if (s->sweep[SCENE_DEPTH_PLAIN])
-        e[n++] = (PlotLegendEntry){tr(lang, "plain net", "普通网络"), t->plain, PLOT_DASHED,
+        e[n++] = (PlotLegendEntry){scene_util_tr(lang, "plain net", "普通网络"), t->plain, PLOT_DASHED,
                                    few ? PLOT_MARKER_CIRCLE : PLOT_MARKER_NONE, PLOT_LEGEND_LINE};
     if (edge_marks(s, 1) || edge_marks(s, -1))
-        e[n++] = (PlotLegendEntry){tr(lang, "off scale: 0, ±inf, NaN", "超出范围：0、±inf、NaN"),
+        e[n++] = (PlotLegendEntry){scene_util_tr(lang, "off scale: 0, ±inf, NaN", "超出范围：0、±inf、NaN"),
                                    t->overflow, PLOT_SOLID, PLOT_MARKER_NONE, PLOT_LEGEND_OVERFLOW};
     return n;
-}
-
-/* The size of the box plot_legend draws for entries e (its geometry, plot_data.c). */
-static void legend_size(cairo_t *cr, const Theme *t, const PlotLegendEntry *e, int n, double *w,
-                        double *h)
-{
-    double fs = t->font_size, lw = 0;
-    TextStyle st = text_style(t, PLOT_LABEL_SCALE);
-    st.markup = 1;
-    *h = 0.8 * fs;
-    for (int i = 0; i < n; i++) {
-        TextExtent te;
-        text_measure(cr, e[i].label, &st, &te);
-        lw = fmax(lw, te.w);
-        *h += fmax(te.h, fs) + 0.2 * fs;
-    }
-    *w = 4.1 * fs + lw;
 }
 
 /* Heatmap panel i in col: its colour bar on the right, layers 0..L along x, the cells 0..d. */
@@ -405,7 +371,7 @@ static void heat_panel(const SceneDepth *s, cairo_t *cr, const Theme *t, SceneLa
     PlotAxes *ax = &out->heat[i];
     ax->outer = p;
     ax->title = heat_title[lang == SCENE_LANG_ZH][k];
-    heatmap_axes(&hm, ax, tr(lang, "layer <i>l</i>", "层 <i>l</i>"), tr(lang, "unit", "单元"));
+    heatmap_axes(&hm, ax, scene_util_tr(lang, "layer <i>l</i>", "层 <i>l</i>"), scene_util_tr(lang, "unit", "单元"));
     ax->x.hi = (double)s->L + 0.5;            /* the full depth: the picture grows rightwards */
     plot_layout(cr, t, ax);
     Rect f = ax->frame;
@@ -421,18 +387,18 @@ static void grad_panel(const SceneDepth *s, cairo_t *cr, const Theme *t, SceneLa
     PlotAxes *ax = &out->grad;
     PlotLegendEntry e[3];
     double w, h, fs = t->font_size;
-    legend_size(cr, t, e, legend_entries(s, t, lang, e), &w, &h);
+    scene_util_legend_size(cr, t, e, legend_entries(s, t, lang, e), 0, &w, &h);
     out->legend = layout_cut_right(&p, w + 0.6 * fs);     /* beside the frame: hides no data */
     out->legend.x += 0.6 * fs;
     out->legend.w = w;
     out->legend.h = h;
     ax->outer = p;
-    ax->title = tr(lang, "Gradient norm by layer, loss <i>L</i> = ½‖<i>x</i><sub><i>d</i></sub>‖² / "
-                         "<i>B</i> of the first <i>d</i> blocks",
-                   "各层的梯度范数，损失 <i>L</i> = ½‖<i>x</i><sub><i>d</i></sub>‖² / <i>B</i>"
-                   "（前 <i>d</i> 个块）");
+    ax->title = scene_util_tr(lang, "Gradient norm by layer, loss <i>L</i> = ½‖<i>x</i><sub><i>d</i></sub>‖² / "
+                                    "<i>B</i> of the first <i>d</i> blocks",
+                              "各层的梯度范数，损失 <i>L</i> = ½‖<i>x</i><sub><i>d</i></sub>‖² / <i>B</i>"
+                              "（前 <i>d</i> 个块）");
     /* cell centres of the heatmaps sit at whole layers too: -0.5 .. L + 0.5 on every x axis */
-    ax->x = (PlotAxis){PLOT_LINEAR, -0.5, (double)s->L + 0.5, tr(lang, "layer <i>l</i>", "层 <i>l</i>"),
+    ax->x = (PlotAxis){PLOT_LINEAR, -0.5, (double)s->L + 0.5, scene_util_tr(lang, "layer <i>l</i>", "层 <i>l</i>"),
                        1, {0}};
     ax->y = (PlotAxis){PLOT_LOG10, NAN, NAN, "‖∂<i>L</i>/∂<i>x</i><sub><i>l</i></sub>‖", 0, {0}};
     for (int k = 0; k < 2; k++)
@@ -655,10 +621,10 @@ int scene_depth_texts(const SceneDepth *s, SceneLang lang, char *buf, size_t len
     PlotLegendEntry e[3];
     int ne = legend_entries(s, &t, lang, e);
     buf[0] = '\0';
-    cat(buf, len, "%s\n%s\n%s\n", figure_title(lang), head, bar_label(lang));
+    scene_util_cat(buf, len, "%s\n%s\n%s\n", figure_title(lang), head, bar_label(lang));
     for (int i = 0; i < L.nheat; i++)
-        cat(buf, len, "%s\n%s\n%s\n", L.heat[i].title, L.heat[i].x.label, L.heat[i].y.label);
-    cat(buf, len, "%s\n%s\n%s\n", L.grad.title, L.grad.x.label, L.grad.y.label);
-    for (int i = 0; i < ne; i++) cat(buf, len, "%s\n", e[i].label);
+        scene_util_cat(buf, len, "%s\n%s\n%s\n", L.heat[i].title, L.heat[i].x.label, L.heat[i].y.label);
+    scene_util_cat(buf, len, "%s\n%s\n%s\n", L.grad.title, L.grad.x.label, L.grad.y.label);
+    for (int i = 0; i < ne; i++) scene_util_cat(buf, len, "%s\n", e[i].label);
     return strlen(buf) + 1 < len ? RESLAB_OK : RESLAB_ERR_INVALID;
 }

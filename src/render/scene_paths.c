@@ -12,6 +12,7 @@
 #include <string.h>
 #include <gsl/gsl_randist.h>
 
+#include "scene_util.h"
 #include "status.h"
 #include "text.h"
 
@@ -94,24 +95,6 @@ const ScenePathsData *scene_paths_data(const ScenePaths *s) { return &s->d; }
 
 /* ---- numerics --------------------------------------------------------------------------- */
 
-/* The nets and input of `reslab flow` (cmd_flow.c): the residual net of cfg with weights from
- * mt19937 seeded with seed, its dropout masks, then X (B, input width) ~ N(0, 1), then the
- * plain twin sharing every F. */
-static int make_nets(const NetConfig *cfg, size_t B, unsigned long seed, Net **res, Net **plain,
-                     gsl_matrix **X)
-{
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (rng) gsl_rng_set(rng, seed);
-    *res = rng ? net_alloc(cfg, B, rng) : NULL;
-    if (*res) net_dropout_draw(*res, rng);
-    *X = *res ? gsl_matrix_alloc(B, net_input_width(*res)) : NULL;
-    for (size_t i = 0; *X && i < (*X)->size1 * (*X)->size2; i++)   /* row-major, as cli_input */
-        (*X)->data[i] = gsl_ran_gaussian(rng, 1.0);
-    *plain = *X ? net_alloc_twin(*res, SHORTCUT_NONE) : NULL;
-    gsl_rng_free(rng);
-    return *plain ? RESLAB_OK : RESLAB_ERR_NOMEM;
-}
-
 static void summarise(ScenePathsData *d)
 {
     size_t L = d->L;
@@ -137,7 +120,7 @@ static int compute(ScenePaths *s, const SceneParams *p, char *err, size_t errlen
     Net *res = NULL, *plain = NULL;
     gsl_matrix *X = NULL;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    int rc = rng ? make_nets(&d->net, d->batch, d->seed, &res, &plain, &X) : RESLAB_ERR_NOMEM;
+    int rc = rng ? scene_util_make_nets(&d->net, d->batch, d->seed, &res, &plain, &X) : RESLAB_ERR_NOMEM;
     if (rc) status_set(err, errlen, rc, "out of memory for the nets");
     if (!rc) {
         gsl_rng_set(rng, p->seed + 2);                 /* as `reslab flow --paths` */
@@ -214,115 +197,6 @@ void scene_paths_free(ScenePaths *s)
 
 /* ---- text helpers (the same in scene_jacobian.c and scene_shatter.c) ----------------------- */
 
-/* v as Pango markup: 3 significant digits, m×10^e outside [1e-3, 1e4), ∞ and NaN spelled. */
-static void fmt_num(char *buf, size_t n, double v)
-{
-    const char *sign = v < 0 ? "−" : "";
-    double a = fabs(v);
-    if (isnan(v)) snprintf(buf, n, "NaN");
-    else if (isinf(v)) snprintf(buf, n, "%s∞", sign);
-    else if (a == 0 || (a >= 1e-3 && a < 1e4)) snprintf(buf, n, "%s%.3g", sign, a);
-    else {
-        char m[32];
-        snprintf(m, sizeof m, "%.2e", a);              /* "4.22e+48": exact to the last digit */
-        char *e = strchr(m, 'e');
-        int ex = atoi(e + 1);
-        *e = '\0';
-        snprintf(buf, n, "%s%s×10<sup>%s%d</sup>", sign, m, ex < 0 ? "−" : "", abs(ex));
-    }
-}
-
-/* The names of the net's activation, order, init and shortcut in lang (the depth scene's
- * words: 后激活 / 预激活, 恒等, ...). */
-static void net_words(const NetConfig *c, int zh, const char **act, const char **order,
-                      const char **init, const char **shortcut)
-{
-    static const char *sc_zh[] = {"无", "恒等", "补零 (A)", "投影 (B)", "全投影 (C)", "常数缩放",
-                                  "门控", "捷径门控", "捷径 dropout"};
-    *act = c->act == ACT_RELU ? "ReLU" : c->act == ACT_TANH ? "tanh" : zh ? "线性" : "linear";
-    *order = c->order == ORDER_PRE ? (zh ? "预激活" : "pre-activation")
-                                   : (zh ? "后激活" : "post-activation");
-    *init = c->init == INIT_HE ? "He" : c->init == INIT_GLOROT ? "Glorot" : zh ? "正交" : "orthogonal";
-    *shortcut = zh && (size_t)c->shortcut < sizeof sc_zh / sizeof sc_zh[0] ? sc_zh[c->shortcut]
-                                                                         : block_shortcut_name(c->shortcut);
-}
-
-/* The net in one line: the options `reslab flow` prints. */
-static void describe(char *buf, size_t n, const char *fmt, const NetConfig *c, size_t B,
-                     unsigned long seed, int zh)
-{
-    char extra[160] = "";
-    size_t k = 0;
-    if (c->bn) k += snprintf(extra + k, sizeof extra - k, " · BN");
-    if (c->zero_last) k += snprintf(extra + k, sizeof extra - k, " · <i>F</i> = 0");
-    else if (c->branch_scale != 1.0) k += snprintf(extra + k, sizeof extra - k, " · <i>F</i> × %g", c->branch_scale);
-    if (c->bias_std > 0) snprintf(extra + k, sizeof extra - k, " · %s %g", zh ? "偏置标准差" : "bias sd", c->bias_std);
-    const char *act, *order, *init, *sc;
-    net_words(c, zh, &act, &order, &init, &sc);
-    snprintf(buf, n, fmt, c->depth, c->width, c->hidden ? c->hidden : c->width, act, order, init,
-             sc, extra, B, seed);
-}
-
-/* Title (bold) and one muted line below it, top-left of r. */
-static double header(cairo_t *cr, const Theme *t, Rect r, const char *title, const char *sub,
-                     int draw)
-{
-    TextStyle st = text_style(t, 1.3);
-    st.markup = st.bold = 1;
-    st.max_width = r.w;
-    TextExtent e1, e2;
-    if (draw) text_draw(cr, r.x, r.y, title, &st, &e1);
-    else text_measure(cr, title, &st, &e1);
-    st = text_style(t, 0.8);
-    st.markup = 1;
-    st.max_width = r.w;
-    st.colour = t->muted;
-    double y = r.y + e1.h + 0.2 * t->font_size;
-    if (draw) text_draw(cr, r.x, y, sub, &st, &e2);
-    else text_measure(cr, sub, &st, &e2);
-    return e1.h + 0.2 * t->font_size + e2.h + 0.6 * t->font_size;
-}
-
-static TextStyle note_style(const Theme *t, double w)
-{
-    TextStyle st = text_style(t, 0.8);
-    st.markup = 1;
-    st.max_width = w;
-    st.colour = t->muted;
-    return st;
-}
-
-/* The size plot_legend's box takes for these entries (its spacing, plot_data.c), with the
- * 0.5 fs margin it keeps from the frame's edge. */
-static void legend_size(cairo_t *cr, const Theme *t, const PlotLegendEntry *e, int n, double *w,
-                        double *h)
-{
-    TextStyle st = text_style(t, PLOT_LABEL_SCALE);
-    st.markup = 1;
-    double fs = t->font_size, lw = 0;
-    *h = 0.8 * fs + 0.5 * fs;
-    for (int i = 0; i < n; i++) {
-        TextExtent te;
-        text_measure(cr, e[i].label, &st, &te);
-        *h += fmax(te.h, fs) + 0.2 * fs;
-        lw = fmax(lw, te.w);
-    }
-    *w = 4.1 * fs + lw;
-}
-
-/* plot_legend at the top of a strip outside the plot: left-aligned with x0, moved left as far
- * as the strip allows if it would stick out on the right. */
-static void legend_in(cairo_t *cr, const Theme *t, Rect strip, double x0, const PlotLegendEntry *e,
-                      int n)
-{
-    double w, h;
-    legend_size(cr, t, e, n, &w, &h);
-    PlotAxes box = {0};
-    box.frame = strip;
-    box.frame.x = fmax(strip.x, fmin(x0, strip.x + strip.w - w)) - 0.5 * t->font_size;
-    plot_legend(cr, t, &box, e, n, PLOT_LEGEND_NW);
-}
-
 /* ---- layout -------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -357,17 +231,17 @@ static void labels(const ScenePaths *s, const Theme *t, SceneLang lang, Labels *
     char v[64], w[64];
     snprintf(b->title, sizeof b->title, T[T_TITLE], d->L, d->L);
     char samp[160];
-    describe(b->sub, sizeof b->sub - sizeof samp, T[T_DESCRIBE], &d->net, d->batch, d->seed,
-             lang == SCENE_LANG_ZH);
+    scene_util_describe(b->sub, sizeof b->sub - sizeof samp, T[T_DESCRIBE], &d->net, d->batch, d->seed,
+                        lang == SCENE_LANG_ZH);
     snprintf(samp, sizeof samp, T[T_SAMPLED], d->samples, d->seed + 2);
     strcat(b->sub, samp);
-    fmt_num(v, sizeof v, d->mean);
+    scene_util_fmt_num(v, sizeof v, d->mean);
     snprintf(b->mean, sizeof b->mean, T[T_MEAN], v);
-    fmt_num(v, sizeof v, d->sd);
+    scene_util_fmt_num(v, sizeof v, d->sd);
     snprintf(b->sd, sizeof b->sd, T[T_SD], v);
     snprintf(b->one, sizeof b->one, T[T_GRAD_ONE], d->samples);
     int k = snprintf(b->note, sizeof b->note, T[T_NOTE], d->seed);
-    fmt_num(w, sizeof w, d->grad_factor);
+    scene_util_fmt_num(w, sizeof w, d->grad_factor);
     if (isfinite(d->grad_factor) && d->total_peak <= d->L)
         snprintf(b->note + k, sizeof b->note - k, T[T_NOTE_HERE], w, d->total_peak);
     else
@@ -432,8 +306,8 @@ static void layout_in(cairo_t *cr, const ScenePaths *s, Rect r, const Theme *t, 
     labels(s, t, lang, &b);
     memset(out, 0, sizeof *out);
     Rect page = layout_inset(r, 0.8 * fs);
-    out->title = layout_cut_top(&page, header(cr, t, page, b.title, b.sub, 0));
-    TextStyle st = note_style(t, page.w);
+    out->title = layout_cut_top(&page, scene_util_header(cr, t, page, b.title, b.sub, 0));
+    TextStyle st = scene_util_note_style(t, page.w);
     TextExtent e;
     text_measure(cr, b.note, &st, &e);
     out->note = layout_cut_bottom(&page, e.h + 0.6 * fs);
@@ -442,7 +316,7 @@ static void layout_in(cairo_t *cr, const ScenePaths *s, Rect r, const Theme *t, 
     const PlotLegendEntry *leg[3] = {b.dist, b.grad, b.lesion};
     double lh = 0, w, h;
     for (int i = 0; i < 3; i++) {
-        legend_size(cr, t, leg[i], b.n[i], &w, &h);
+        scene_util_legend_size(cr, t, leg[i], b.n[i], 0.5 * t->font_size, &w, &h);
         lh = fmax(lh, h);
     }
     Rect col[3];
@@ -458,44 +332,20 @@ static void layout_in(cairo_t *cr, const ScenePaths *s, Rect r, const Theme *t, 
 
 /* ---- fitting the figure into r ------------------------------------------------------------ */
 
-/* The layout needs about 55 x 35 base font sizes (1100 x 700 at the built-in 20): in a smaller r
- * the figure is drawn scaled down as a whole, so that text keeps its proportions to the plots.
- * Returns the factor k (<= 1) and the rectangle *d, at the origin, the layout is made in. */
-static double fit(Rect r, const Theme *t, Rect *d)
-{
-    double k = fmin(1.0, fmin(r.w / (55 * t->font_size), r.h / (35 * t->font_size)));
-    if (!(k > 0)) k = 1;
-    *d = (Rect){0, 0, r.w / k, r.h / k};
-    return k;
-}
-
-/* a, from fit's rectangle, in the caller's units (r's) */
-static Rect to_caller(Rect a, Rect r, double k)
-{
-    Rect o = {r.x + k * a.x, r.y + k * a.y, k * a.w, k * a.h};
-    return o;
-}
-
-static void axes_to_caller(PlotAxes *ax, Rect r, double k)
-{
-    ax->outer = to_caller(ax->outer, r, k);
-    ax->frame = to_caller(ax->frame, r, k);
-}
-
 void scene_paths_layout(cairo_t *cr, const ScenePaths *s, Rect r, const Theme *t, SceneLang lang,
                         ScenePathsLayout *out)
 {
     Rect d;
-    double k = fit(r, t, &d);
+    double k = scene_util_fit(r, t, &d);
     layout_in(cr, s, d, t, lang, out);
-    out->title = to_caller(out->title, r, k);
-    out->note = to_caller(out->note, r, k);
-    out->legend[0] = to_caller(out->legend[0], r, k);
-    out->legend[1] = to_caller(out->legend[1], r, k);
-    out->legend[2] = to_caller(out->legend[2], r, k);
-    axes_to_caller(&out->dist, r, k);
-    axes_to_caller(&out->grad, r, k);
-    axes_to_caller(&out->lesion, r, k);
+    out->title = scene_util_to_caller(out->title, r, k);
+    out->note = scene_util_to_caller(out->note, r, k);
+    out->legend[0] = scene_util_to_caller(out->legend[0], r, k);
+    out->legend[1] = scene_util_to_caller(out->legend[1], r, k);
+    out->legend[2] = scene_util_to_caller(out->legend[2], r, k);
+    scene_util_axes_to_caller(&out->dist, r, k);
+    scene_util_axes_to_caller(&out->grad, r, k);
+    scene_util_axes_to_caller(&out->lesion, r, k);
 }
 
 /* ---- drawing ------------------------------------------------------------------------------- */
@@ -607,31 +457,11 @@ static void draw_lesion(cairo_t *cr, const Theme *t, const PlotAxes *ax, const S
     free(vr);
 }
 
-/* A message in the middle of a frame that has nothing on its scale, on a patch of background
- * so that grid and reference lines do not run through it. */
-static void empty_note(cairo_t *cr, const Theme *t, const PlotAxes *ax, const char *msg)
-{
-    TextStyle st = text_style(t, 0.9);
-    st.colour = t->muted;
-    st.halign = TEXT_CENTER;
-    st.valign = TEXT_MIDDLE;
-    st.max_width = 0.8 * ax->frame.w;
-    double cx = ax->frame.x + ax->frame.w / 2, cy = ax->frame.y + ax->frame.h / 2, pad = 0.3 * t->font_size;
-    TextExtent e;
-    text_measure(cr, msg, &st, &e);
-    cairo_save(cr);
-    cairo_rectangle(cr, cx + e.x - pad, cy + e.y - pad, e.w + 2 * pad, e.h + 2 * pad);
-    rgb_set_source(cr, t->background);
-    cairo_fill(cr);
-    cairo_restore(cr);
-    text_draw(cr, cx, cy, msg, &st, NULL);
-}
-
 void scene_paths_draw(const ScenePaths *s, cairo_t *cr, Rect r, const Theme *t, SceneLang lang)
 {
     ScenePathsLayout o;
     Rect fig;
-    double k = fit(r, t, &fig);
+    double k = scene_util_fit(r, t, &fig);
     Labels b;
     labels(s, t, lang, &b);
     cairo_save(cr);
@@ -642,18 +472,18 @@ void scene_paths_draw(const ScenePaths *s, cairo_t *cr, Rect r, const Theme *t, 
     cairo_translate(cr, r.x, r.y);
     cairo_scale(cr, k, k);
     layout_in(cr, s, fig, t, lang, &o);
-    header(cr, t, o.title, b.title, b.sub, 1);
+    scene_util_header(cr, t, o.title, b.title, b.sub, 1);
     plot_draw_axes(cr, t, &o.dist);
     draw_dist(cr, t, &o.dist, &s->d);
     plot_draw_axes(cr, t, &o.grad);
     draw_grad(cr, t, &o.grad, &s->d);
-    if (o.grad_empty) empty_note(cr, t, &o.grad, text[lang == SCENE_LANG_ZH][T_NO_DATA]);
+    if (o.grad_empty) scene_util_empty_note(cr, t, &o.grad, text[lang == SCENE_LANG_ZH][T_NO_DATA]);
     plot_draw_axes(cr, t, &o.lesion);
     draw_lesion(cr, t, &o.lesion, &s->d);
-    legend_in(cr, t, o.legend[0], o.dist.frame.x, b.dist, b.n[0]);
-    legend_in(cr, t, o.legend[1], o.grad.frame.x, b.grad, b.n[1]);
-    legend_in(cr, t, o.legend[2], o.lesion.frame.x, b.lesion, b.n[2]);
-    TextStyle st = note_style(t, o.note.w);
+    scene_util_legend_in(cr, t, o.legend[0], o.dist.frame.x, b.dist, b.n[0]);
+    scene_util_legend_in(cr, t, o.legend[1], o.grad.frame.x, b.grad, b.n[1]);
+    scene_util_legend_in(cr, t, o.legend[2], o.lesion.frame.x, b.lesion, b.n[2]);
+    TextStyle st = scene_util_note_style(t, o.note.w);
     text_draw(cr, o.note.x, o.note.y, b.note, &st, NULL);
     cairo_restore(cr);
 }

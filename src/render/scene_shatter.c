@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scene_util.h"
 #include "status.h"
 #include "text.h"
 
@@ -191,99 +192,6 @@ void scene_shatter_free(SceneShatter *s)
 
 /* ---- text helpers (the same in scene_paths.c and scene_jacobian.c) ------------------------ */
 
-/* v as Pango markup: 3 significant digits, m×10^e outside [1e-3, 1e4), ∞ and NaN spelled. */
-static void fmt_num(char *buf, size_t n, double v)
-{
-    const char *sign = v < 0 ? "−" : "";
-    double a = fabs(v);
-    if (isnan(v)) snprintf(buf, n, "NaN");
-    else if (isinf(v)) snprintf(buf, n, "%s∞", sign);
-    else if (a == 0 || (a >= 1e-3 && a < 1e4)) snprintf(buf, n, "%s%.3g", sign, a);
-    else {
-        char m[32];
-        snprintf(m, sizeof m, "%.2e", a);              /* "4.22e+48": exact to the last digit */
-        char *e = strchr(m, 'e');
-        int ex = atoi(e + 1);
-        *e = '\0';
-        snprintf(buf, n, "%s%s×10<sup>%s%d</sup>", sign, m, ex < 0 ? "−" : "", abs(ex));
-    }
-}
-
-/* The names of the net's activation, order, init and shortcut in lang (the depth scene's
- * words: 后激活 / 预激活, 恒等, ...). */
-static void net_words(const NetConfig *c, int zh, const char **act, const char **order,
-                      const char **init, const char **shortcut)
-{
-    static const char *sc_zh[] = {"无", "恒等", "补零 (A)", "投影 (B)", "全投影 (C)", "常数缩放",
-                                  "门控", "捷径门控", "捷径 dropout"};
-    *act = c->act == ACT_RELU ? "ReLU" : c->act == ACT_TANH ? "tanh" : zh ? "线性" : "linear";
-    *order = c->order == ORDER_PRE ? (zh ? "预激活" : "pre-activation")
-                                   : (zh ? "后激活" : "post-activation");
-    *init = c->init == INIT_HE ? "He" : c->init == INIT_GLOROT ? "Glorot" : zh ? "正交" : "orthogonal";
-    *shortcut = zh && (size_t)c->shortcut < sizeof sc_zh / sizeof sc_zh[0] ? sc_zh[c->shortcut]
-                                                                         : block_shortcut_name(c->shortcut);
-}
-
-/* Title (bold) and one muted line below it, top-left of r; returns the height they take. */
-static double header(cairo_t *cr, const Theme *t, Rect r, const char *title, const char *sub,
-                     int draw)
-{
-    TextStyle st = text_style(t, 1.3);
-    st.markup = st.bold = 1;
-    st.max_width = r.w;
-    TextExtent e1, e2;
-    if (draw) text_draw(cr, r.x, r.y, title, &st, &e1);
-    else text_measure(cr, title, &st, &e1);
-    st = text_style(t, 0.8);
-    st.markup = 1;
-    st.max_width = r.w;
-    st.colour = t->muted;
-    double y = r.y + e1.h + 0.2 * t->font_size;
-    if (draw) text_draw(cr, r.x, y, sub, &st, &e2);
-    else text_measure(cr, sub, &st, &e2);
-    return e1.h + 0.2 * t->font_size + e2.h + 0.6 * t->font_size;
-}
-
-static TextStyle note_style(const Theme *t, double w)
-{
-    TextStyle st = text_style(t, 0.8);
-    st.markup = 1;
-    st.max_width = w;
-    st.colour = t->muted;
-    return st;
-}
-
-/* The size plot_legend's box takes for these entries (its spacing, plot_data.c), with the
- * 0.5 fs margin it keeps from the frame's edge. */
-static void legend_size(cairo_t *cr, const Theme *t, const PlotLegendEntry *e, int n, double *w,
-                        double *h)
-{
-    TextStyle st = text_style(t, PLOT_LABEL_SCALE);
-    st.markup = 1;
-    double fs = t->font_size, lw = 0;
-    *h = 0.8 * fs + 0.5 * fs;
-    for (int i = 0; i < n; i++) {
-        TextExtent te;
-        text_measure(cr, e[i].label, &st, &te);
-        *h += fmax(te.h, fs) + 0.2 * fs;
-        lw = fmax(lw, te.w);
-    }
-    *w = 4.1 * fs + lw;
-}
-
-/* plot_legend at the top of a strip outside the plot: left-aligned with x0, moved left as far
- * as the strip allows if it would stick out on the right. */
-static void legend_in(cairo_t *cr, const Theme *t, Rect strip, double x0, const PlotLegendEntry *e,
-                      int n)
-{
-    double w, h;
-    legend_size(cr, t, e, n, &w, &h);
-    PlotAxes box = {0};
-    box.frame = strip;
-    box.frame.x = fmax(strip.x, fmin(x0, strip.x + strip.w - w)) - 0.5 * t->font_size;
-    plot_legend(cr, t, &box, e, n, PLOT_LEGEND_NW);
-}
-
 /* ---- layout -------------------------------------------------------------------------------- */
 
 /* 1 if some ACF mean is not finite (an exploded net: NaN gradients) */
@@ -308,16 +216,16 @@ static void labels(const SceneShatter *s, const Theme *t, SceneLang lang, Labels
     char v[64];
     snprintf(b->title, sizeof b->title, "%s", T[T_TITLE]);
     const char *act, *order, *init, *sc;
-    net_words(c, lang == SCENE_LANG_ZH, &act, &order, &init, &sc);
+    scene_util_net_words(c, lang == SCENE_LANG_ZH, &act, &order, &init, &sc);
     snprintf(b->sub, sizeof b->sub, T[T_DESCRIBE], c->depth, c->width, c->hidden ? c->hidden : c->width,
              act, order, init, sc, d->points, c->bias_std, d->seeds, d->seed);
     int k = snprintf(b->note, sizeof b->note, T[T_NOTE], d->points, d->seeds);
     if (d->residual_bn) snprintf(b->note + k, sizeof b->note - k, T[T_NOTE_BN], d->points);
     snprintf(b->sd, sizeof b->sd, T[T_SD], d->seeds);
     snprintf(b->heading, sizeof b->heading, T[T_HEADING], d->L, d->seed);
-    fmt_num(v, sizeof v, d->r4_plain);
+    scene_util_fmt_num(v, sizeof v, d->r4_plain);
     snprintf(b->gp, sizeof b->gp, T[T_G_PLAIN], v);
-    fmt_num(v, sizeof v, d->r4_residual);
+    scene_util_fmt_num(v, sizeof v, d->r4_residual);
     snprintf(b->gr, sizeof b->gr, T[T_G_RES], v);
     int n = 0, sp = d->show & SCENE_SHOW_PLAIN, sr = d->show & SCENE_SHOW_RESIDUAL;
     if (sp) b->leg[n++] = (PlotLegendEntry){T[T_PLAIN], t->plain, PLOT_DASHED, PLOT_MARKER_CIRCLE, 0};
@@ -409,8 +317,8 @@ static void layout_in(cairo_t *cr, const SceneShatter *s, Rect r, const Theme *t
     labels(s, t, lang, &b);
     memset(out, 0, sizeof *out);
     Rect page = layout_inset(r, 0.8 * fs);
-    out->title = layout_cut_top(&page, header(cr, t, page, b.title, b.sub, 0));
-    TextStyle st = note_style(t, page.w);
+    out->title = layout_cut_top(&page, scene_util_header(cr, t, page, b.title, b.sub, 0));
+    TextStyle st = scene_util_note_style(t, page.w);
     TextExtent e;
     text_measure(cr, b.note, &st, &e);
     out->note = layout_cut_bottom(&page, e.h + 0.6 * fs);
@@ -419,7 +327,7 @@ static void layout_in(cairo_t *cr, const SceneShatter *s, Rect r, const Theme *t
     Rect col[2];
     layout_split_cols(page, 2, 2 * fs, col);
     double w, h;
-    legend_size(cr, t, b.leg, b.n, &w, &h);
+    scene_util_legend_size(cr, t, b.leg, b.n, 0.5 * t->font_size, &w, &h);
     out->legend = layout_cut_bottom(&col[0], h);
     layout_axes(s, lang, out, &b);
     out->acf.outer = col[0];
@@ -453,43 +361,19 @@ static void layout_in(cairo_t *cr, const SceneShatter *s, Rect r, const Theme *t
 
 /* ---- fitting the figure into r ------------------------------------------------------------ */
 
-/* The layout needs about 55 x 35 base font sizes (1100 x 700 at the built-in 20): in a smaller r
- * the figure is drawn scaled down as a whole, so that text keeps its proportions to the plots.
- * Returns the factor k (<= 1) and the rectangle *d, at the origin, the layout is made in. */
-static double fit(Rect r, const Theme *t, Rect *d)
-{
-    double k = fmin(1.0, fmin(r.w / (55 * t->font_size), r.h / (35 * t->font_size)));
-    if (!(k > 0)) k = 1;
-    *d = (Rect){0, 0, r.w / k, r.h / k};
-    return k;
-}
-
-/* a, from fit's rectangle, in the caller's units (r's) */
-static Rect to_caller(Rect a, Rect r, double k)
-{
-    Rect o = {r.x + k * a.x, r.y + k * a.y, k * a.w, k * a.h};
-    return o;
-}
-
-static void axes_to_caller(PlotAxes *ax, Rect r, double k)
-{
-    ax->outer = to_caller(ax->outer, r, k);
-    ax->frame = to_caller(ax->frame, r, k);
-}
-
 void scene_shatter_layout(cairo_t *cr, const SceneShatter *s, Rect r, const Theme *t,
                           SceneLang lang, SceneShatterLayout *out)
 {
     Rect d;
-    double k = fit(r, t, &d);
+    double k = scene_util_fit(r, t, &d);
     layout_in(cr, s, d, t, lang, out);
-    out->title = to_caller(out->title, r, k);
-    out->note = to_caller(out->note, r, k);
-    out->legend = to_caller(out->legend, r, k);
-    out->heading = to_caller(out->heading, r, k);
-    axes_to_caller(&out->acf, r, k);
-    axes_to_caller(&out->grad_plain, r, k);
-    axes_to_caller(&out->grad_residual, r, k);
+    out->title = scene_util_to_caller(out->title, r, k);
+    out->note = scene_util_to_caller(out->note, r, k);
+    out->legend = scene_util_to_caller(out->legend, r, k);
+    out->heading = scene_util_to_caller(out->heading, r, k);
+    scene_util_axes_to_caller(&out->acf, r, k);
+    scene_util_axes_to_caller(&out->grad_plain, r, k);
+    scene_util_axes_to_caller(&out->grad_residual, r, k);
 }
 
 /* ---- drawing ------------------------------------------------------------------------------- */
@@ -564,7 +448,7 @@ void scene_shatter_draw(const SceneShatter *s, cairo_t *cr, Rect r, const Theme 
 {
     SceneShatterLayout o;
     Rect fig;
-    double k = fit(r, t, &fig);
+    double k = scene_util_fit(r, t, &fig);
     Labels b;
     labels(s, t, lang, &b);
     const SceneShatterData *d = &s->d;
@@ -576,10 +460,10 @@ void scene_shatter_draw(const SceneShatter *s, cairo_t *cr, Rect r, const Theme 
     cairo_translate(cr, r.x, r.y);
     cairo_scale(cr, k, k);
     layout_in(cr, s, fig, t, lang, &o);
-    header(cr, t, o.title, b.title, b.sub, 1);
+    scene_util_header(cr, t, o.title, b.title, b.sub, 1);
     plot_draw_axes(cr, t, &o.acf);
     draw_acf(cr, t, &o.acf, d);
-    legend_in(cr, t, o.legend, o.acf.frame.x, b.leg, b.n);
+    scene_util_legend_in(cr, t, o.legend, o.acf.frame.x, b.leg, b.n);
     TextStyle st = text_style(t, PLOT_TITLE_SCALE);
     st.markup = st.bold = 1;
     st.max_width = o.heading.w;
@@ -592,7 +476,7 @@ void scene_shatter_draw(const SceneShatter *s, cairo_t *cr, Rect r, const Theme 
         plot_draw_axes(cr, t, &o.grad_residual);
         draw_gradient(cr, t, &o.grad_residual, d->x, d->g_residual, d->points, t->residual);
     }
-    st = note_style(t, o.note.w);
+    st = scene_util_note_style(t, o.note.w);
     text_draw(cr, o.note.x, o.note.y, b.note, &st, NULL);
     cairo_restore(cr);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <gsl/gsl_randist.h>
 
+#include "scene_util.h"
 #include "status.h"
 #include "text.h"
 #include "ticks.h"
@@ -176,23 +177,6 @@ const UnrollExpansion *scene_unroll_expansion(const SceneUnroll *s)
 
 /* ---- words ---------------------------------------------------------------------------- */
 
-/* v as markup: "0", "0.25", "1.1 × 10<sup>−16</sup>", "∞", "NaN" (what the figure prints). */
-static void fmt_num(char *buf, size_t len, double v)
-{
-    double a = fabs(v);
-    if (isnan(v)) snprintf(buf, len, "NaN");
-    else if (isinf(v)) snprintf(buf, len, "%s\xe2\x88\x9e", v < 0 ? MINUS : "");
-    else if (a == 0) snprintf(buf, len, "0");
-    else if (a >= 1e-3 && a < 1e4) snprintf(buf, len, "%s%.3g", v < 0 ? MINUS : "", a);
-    else {
-        int e = (int)floor(log10(a));
-        double m = a / pow(10, e);
-        if (m >= 9.95) m /= 10, e++;
-        snprintf(buf, len, "%s%.1f \xc3\x97 10<sup>%s%d</sup>", v < 0 ? MINUS : "", m,
-                 e < 0 ? MINUS : "", abs(e));
-    }
-}
-
 static int post_nonlinear(const SceneUnroll *s)
 {
     return s->block.order == ORDER_POST && s->block.act != ACT_IDENTITY;
@@ -286,7 +270,7 @@ void scene_unroll_check_text(const SceneUnroll *s, SceneLang lang, char *buf, si
                               CROSS " " XL " 溢出（inf 或 NaN）：激活值爆炸，无法检验式 4"));
         return;
     }
-    fmt_num(num, sizeof num, r->rel_diff);
+    scene_util_fmt_num_short(num, sizeof num, r->rel_diff);
     int holds = r->rel_diff <= SCENE_UNROLL_BOUND;
     const char *verdict = holds && r->exact_form ? TR(lang, "Eq. 4 holds", "式 4 成立")
                         : holds ? TR(lang, "Eq. 4 holds for these values", "式 4 对这些数值成立")
@@ -402,7 +386,7 @@ static void heat_note(const SceneUnroll *s, const Heatmap *hm, SceneLang lang, c
     buf[0] = '\0';
     if (!(hm->hi > 100 * m0)) return;
     char num[64];
-    fmt_num(num, sizeof num, hm->hi);
+    scene_util_fmt_num_short(num, sizeof num, hm->hi);
     snprintf(buf, len, TR(lang, "The colours span \xc2\xb1%s: rows far smaller, " X0 " among them, look "
                                 "neutral; their sizes are in the chart at right.",
                           "色标范围为 \xc2\xb1%s：远小于它的行（包括 " X0 "）接近中性色；它们的大小见右图。"), num);
@@ -552,16 +536,6 @@ void scene_unroll_layout(cairo_t *cr, const SceneUnroll *s, Rect r, const Theme 
     layout_cut_top(&right, 0.6 * fs);
     norms_layout(cr, s, top, t, lang, &o->norms);
     o->expansion = right;
-}
-
-/* c itself if it reads on the background (contrast >= 4.5), else mixed towards the foreground
- * until it does (the overflow violet on a dark page). */
-static Rgb text_colour(const Theme *t, Rgb c)
-{
-    for (double k = 0; k <= 1.0; k += 0.05)
-        if (rgb_contrast(rgb_mix(c, t->foreground, k), t->background) >= 4.5)
-            return rgb_mix(c, t->foreground, k);
-    return t->foreground;
 }
 
 /* ---- drawing ---------------------------------------------------------------------------- */
@@ -740,9 +714,9 @@ static void expansion_text(const SceneUnroll *s, SceneLang lang, char *buf, size
                                     "需要至少两个块（深度 \xe2\x89\xa5 2）。"));
         return;
     }
-    fmt_num(a, sizeof a, e->rel_dropped);
-    fmt_num(b, sizeof b, e->rel_split);
-    fmt_num(c, sizeof c, e->rel_fourpath);
+    scene_util_fmt_num_short(a, sizeof a, e->rel_dropped);
+    scene_util_fmt_num_short(b, sizeof b, e->rel_split);
+    scene_util_fmt_num_short(c, sizeof c, e->rel_fourpath);
     int split_ok = e->rel_split <= SCENE_UNROLL_BOUND, four_ok = e->rel_fourpath <= SCENE_UNROLL_BOUND;
     size_t k = (size_t)snprintf(buf, len,
         TR(lang, CHECKMARK " correct:  <i>x</i><sub>2</sub> = <i>x</i> + " F1X " + " F2 "(<i>x</i> + " F1X ")\n"
@@ -826,7 +800,7 @@ static void draw_top(cairo_t *cr, const SceneUnroll *s, const Theme *t, SceneLan
     st = text_style(t, CHECK_SCALE);
     st.markup = st.bold = 1;
     st.max_width = o->check.w;
-    if (s->rep.overflow) st.colour = text_colour(t, t->overflow);
+    if (s->rep.overflow) st.colour = scene_util_text_colour(t, t->overflow);
     scene_unroll_check_text(s, lang, buf, sizeof buf);
     text_draw(cr, o->check.x, o->check.y, buf, &st, &e);
     st = text_style(t, 1.0);

@@ -8,13 +8,13 @@
 #include "scene_variance.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
 
 #include "scene_depth.h"
+#include "scene_util.h"
 #include "status.h"
 #include "text.h"
 
@@ -176,22 +176,6 @@ const double *scene_variance_response(const SceneVariance *s, int k)
 
 /* ---- words -------------------------------------------------------------------------------- */
 
-static const char *tr(SceneLang lang, const char *en, const char *zh)
-{
-    return lang == SCENE_LANG_ZH ? zh : en;
-}
-
-static void cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void cat(char *buf, size_t len, const char *fmt, ...)
-{
-    size_t k = strlen(buf);
-    if (k + 1 >= len) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + k, len - k, fmt, ap);
-    va_end(ap);
-}
-
 /* 1 if the theory predicts net k's growth (its factors are NaN otherwise). */
 static int predicts(const SceneVariance *s, int k)
 {
@@ -216,7 +200,7 @@ static const char *num(double v, char buf[64])
 
 static const char *figure_title(SceneLang lang)
 {
-    return tr(lang, "Variance by depth: measured and predicted", "方差随深度的变化：测得与预测");
+    return scene_util_tr(lang, "Variance by depth: measured and predicted", "方差随深度的变化：测得与预测");
 }
 
 /* What the theory says about the residual net of this config (one or two sentences). */
@@ -226,41 +210,41 @@ static void note_residual(const SceneVariance *s, SceneLang lang, char *buf, siz
     double f1 = s->f[SCENE_VARIANCE_RESIDUAL][0], fL = s->f[SCENE_VARIANCE_RESIDUAL][s->L - 1];
     char a[64], b[64];
     if (isnan(fL) && c->bn)
-        cat(buf, len, "%s ", tr(lang, "Batch norm fixes the scale of <i>F</i>, so <i>q</i> grows by "
+        scene_util_cat(buf, len, "%s ", scene_util_tr(lang, "Batch norm fixes the scale of <i>F</i>, so <i>q</i> grows by "
             "about a constant per block: linear growth, not exponential (no factor to predict).",
             "批归一化固定了 <i>F</i> 的尺度，<i>q</i> 每块大约增加一个常数：线性增长，而非指数增长"
             "（没有可预测的倍数）。"));
     else if (isnan(fL))
-        cat(buf, len, "%s ", tr(lang, "No closed-form prediction for this configuration (tanh, "
+        scene_util_cat(buf, len, "%s ", scene_util_tr(lang, "No closed-form prediction for this configuration (tanh, "
             "biases, gates or dropout).", "此配置没有闭式预测（tanh、偏置、门控或 dropout）。"));
     else if (c->zero_last)
-        cat(buf, len, tr(lang, "<i>F</i> = 0 at init: every block is its shortcut, <i>q</i> ×\u00a0%s "
+        scene_util_cat(buf, len, scene_util_tr(lang, "<i>F</i> = 0 at init: every block is its shortcut, <i>q</i> ×\u00a0%s "
             "per block. ", "<i>F</i> 初始为 0：每个块就是它的捷径，<i>q</i> 每块 ×%s。"), num(fL, a));
     else if (c->shortcut == SHORTCUT_IDENTITY && c->order == ORDER_PRE && c->branch_scale == 1.0)
-        cat(buf, len, tr(lang, "Pre order: <i>q</i> ×\u00a0%s per block (1 + <i>c</i>²), so a shortcut "
+        scene_util_cat(buf, len, scene_util_tr(lang, "Pre order: <i>q</i> ×\u00a0%s per block (1 + <i>c</i>²), so a shortcut "
             "alone does not stop the growth; a branch scale <i>c</i> = 1/√<i>L</i> or batch norm "
             "does. ", "预激活：<i>q</i> 每块 ×%s（1 + <i>c</i>²），所以仅有捷径并不能阻止增长；"
             "分支缩放 <i>c</i> = 1/√<i>L</i> 或批归一化可以。"), num(fL, a));
     else if (c->shortcut == SHORTCUT_IDENTITY && c->order == ORDER_PRE)
-        cat(buf, len, tr(lang, "Pre order: <i>q</i> ×\u00a0%s per block (1 + <i>c</i>², <i>c</i> = %s); "
+        scene_util_cat(buf, len, scene_util_tr(lang, "Pre order: <i>q</i> ×\u00a0%s per block (1 + <i>c</i>², <i>c</i> = %s); "
             "with <i>c</i> = 1/√<i>L</i> the whole net multiplies <i>q</i> by (1 + 1/<i>L</i>)"
             "<sup><i>L</i></sup> &lt; e. ", "预激活：<i>q</i> 每块 ×%s（1 + <i>c</i>²，<i>c</i> = %s）；"
             "取 <i>c</i> = 1/√<i>L</i> 时，整个网络使 <i>q</i> 乘以 (1 + 1/<i>L</i>)<sup><i>L</i></sup>"
             " &lt; e。"), num(fL, a), num(c->branch_scale, b));
     else if (c->shortcut == SHORTCUT_IDENTITY)
-        cat(buf, len, tr(lang, "Post order: <i>q</i> ×\u00a0%s in block 1, then about ×\u00a0%s per block "
+        scene_util_cat(buf, len, scene_util_tr(lang, "Post order: <i>q</i> ×\u00a0%s in block 1, then about ×\u00a0%s per block "
             "(the ReLU after the sum keeps the stream non-negative). ", "后激活：<i>q</i> 在第 1 块"
             " ×%s，之后每块约 ×%s（相加之后的 ReLU 使残差流保持非负）。"), num(f1, a), num(fL, b));
     else
-        cat(buf, len, tr(lang, "Residual net: <i>q</i> ×\u00a0%s per block. ", "残差网络：<i>q</i> "
+        scene_util_cat(buf, len, scene_util_tr(lang, "Residual net: <i>q</i> ×\u00a0%s per block. ", "残差网络：<i>q</i> "
             "每块 ×%s。"), num(fL, a));
     double total = s->pred[SCENE_VARIANCE_RESIDUAL][s->L] / s->pred[SCENE_VARIANCE_RESIDUAL][0];
     if (isinf(total))
-        cat(buf, len, tr(lang, "Over %zu blocks the predicted <i>q</i><sub><i>L</i></sub> is more "
+        scene_util_cat(buf, len, scene_util_tr(lang, "Over %zu blocks the predicted <i>q</i><sub><i>L</i></sub> is more "
             "than a double holds. ", "%zu 个块后，预测的 <i>q</i><sub><i>L</i></sub> 超出了双精度"
             "浮点数的范围。"), s->L);
     else if (!isnan(total))
-        cat(buf, len, tr(lang, "Over %zu blocks: <i>q</i><sub><i>L</i></sub> / <i>q</i><sub>0</sub>"
+        scene_util_cat(buf, len, scene_util_tr(lang, "Over %zu blocks: <i>q</i><sub><i>L</i></sub> / <i>q</i><sub>0</sub>"
             " = %s. ", "%zu 个块后：<i>q</i><sub><i>L</i></sub> / <i>q</i><sub>0</sub> = %s。"),
             s->L, num(total, a));
 }
@@ -269,11 +253,11 @@ static void note_residual(const SceneVariance *s, SceneLang lang, char *buf, siz
 static void note_text(const SceneVariance *s, SceneLang lang, char *buf, size_t len)
 {
     buf[0] = '\0';
-    cat(buf, len, tr(lang, "Statistics over a batch of <i>B</i> = %zu (at least %d, for smooth "
+    scene_util_cat(buf, len, scene_util_tr(lang, "Statistics over a batch of <i>B</i> = %zu (at least %d, for smooth "
         "curves). ", "统计量取自批量 <i>B</i> = %zu（至少 %d，曲线才平滑）。"), s->p.batch,
         SCENE_VARIANCE_MIN_BATCH);
     if (predicts(s, SCENE_VARIANCE_PLAIN) || predicts(s, SCENE_VARIANCE_RESIDUAL))
-        cat(buf, len, tr(lang, "Dashed: the mean-field prediction, an expectation over the weights; "
+        scene_util_cat(buf, len, scene_util_tr(lang, "Dashed: the mean-field prediction, an expectation over the weights; "
             "at width %zu a measured ratio <i>q</i><sub><i>l</i></sub> / <i>q</i><sub><i>l</i>−1</sub>"
             " scatters by about 1/√<i>n</i>, and averaged over seeds log <i>q</i> runs a little below it. ", "虚线："
             "平均场预测，即对权重的期望；宽度为 %zu 时，测得的比值 <i>q</i><sub><i>l</i></sub> / "
@@ -283,12 +267,12 @@ static void note_text(const SceneVariance *s, SceneLang lang, char *buf, size_t 
     if (s->layers[SCENE_VARIANCE_RESIDUAL]) note_residual(s, lang, buf, len);
     double fp = s->layers[SCENE_VARIANCE_PLAIN] ? s->f[SCENE_VARIANCE_PLAIN][s->L - 1] : NAN;
     if (fp == 1.0)
-        cat(buf, len, "%s ", tr(lang, "Plain twin: ×\u00a01 per block, He init keeps <i>q</i>.",
-                                "普通网络：每块 ×1，He 初始化使 <i>q</i> 保持不变。"));
+        scene_util_cat(buf, len, "%s ", scene_util_tr(lang, "Plain twin: ×\u00a01 per block, He init keeps <i>q</i>.",
+                                                      "普通网络：每块 ×1，He 初始化使 <i>q</i> 保持不变。"));
     else if (!isnan(fp))
-        cat(buf, len, tr(lang, "Plain twin: <i>q</i> ×\u00a0%s per block. ",
-                         "普通网络：<i>q</i> 每块 ×%s。"), num(fp, a));
-    cat(buf, len, "%s", tr(lang, "Response std: He et al. (2015, Fig. 7) plot it after training; "
+        scene_util_cat(buf, len, scene_util_tr(lang, "Plain twin: <i>q</i> ×\u00a0%s per block. ",
+                                               "普通网络：<i>q</i> 每块 ×%s。"), num(fp, a));
+    scene_util_cat(buf, len, "%s", scene_util_tr(lang, "Response std: He et al. (2015, Fig. 7) plot it after training; "
         "here it is at initialisation.", "响应标准差：He 等人（2015，图 7）画的是训练后的值，"
         "这里是初始化时的值。"));
 }
@@ -322,26 +306,9 @@ static int legend_entries(const SceneVariance *s, const Theme *t, SceneLang lang
         off |= any_offscale(s->q[k], s->L + 1) || any_offscale(s->rplot[k], s->L);
     }
     if (off)
-        e[n++] = (PlotLegendEntry){tr(lang, "off scale: 0, ±inf, NaN", "超出范围：0、±inf、NaN"),
+        e[n++] = (PlotLegendEntry){scene_util_tr(lang, "off scale: 0, ±inf, NaN", "超出范围：0、±inf、NaN"),
                                    t->overflow, PLOT_SOLID, PLOT_MARKER_NONE, PLOT_LEGEND_OVERFLOW};
     return n;
-}
-
-/* The size of plot_legend's box for entries e (its geometry, plot_data.c). */
-static void legend_size(cairo_t *cr, const Theme *t, const PlotLegendEntry *e, int n, double *w,
-                        double *h)
-{
-    double fs = t->font_size, lw = 0;
-    TextStyle st = text_style(t, PLOT_LABEL_SCALE);
-    st.markup = 1;
-    *h = 0.8 * fs;
-    for (int i = 0; i < n; i++) {
-        TextExtent te;
-        text_measure(cr, e[i].label, &st, &te);
-        lw = fmax(lw, te.w);
-        *h += fmax(te.h, fs) + 0.2 * fs;
-    }
-    *w = 4.1 * fs + lw;
 }
 
 /* A log axis over v[k][0 .. n-1] and (if w is not NULL) w[k][0 .. n-1] of the shown nets k,
@@ -409,16 +376,16 @@ static void layout_fitted(const SceneVariance *s, cairo_t *cr, Rect r, const The
     layout_cut_bottom(&col, 0.8 * fs);
     PlotLegendEntry le[5];
     double w, h;
-    legend_size(cr, t, le, legend_entries(s, t, lang, le), &w, &h);
+    scene_util_legend_size(cr, t, le, legend_entries(s, t, lang, le), 0, &w, &h);
     out->legend = layout_cut_top(&col, h);
     out->legend.w = w;
     layout_cut_top(&col, 0.8 * fs);
 
     PlotAxes *q = &out->q;
     q->outer = left;
-    q->title = tr(lang, "Second moment <i>q</i><sub><i>l</i></sub> = E <i>x</i><sub><i>l</i></sub>² "
-                  "by layer", "各层的二阶矩 <i>q</i><sub><i>l</i></sub> = E <i>x</i><sub><i>l</i></sub>²");
-    q->x = (PlotAxis){PLOT_LINEAR, -0.5, (double)s->L + 0.5, tr(lang, "layer <i>l</i>", "层 <i>l</i>"),
+    q->title = scene_util_tr(lang, "Second moment <i>q</i><sub><i>l</i></sub> = E <i>x</i><sub><i>l</i></sub>² "
+                             "by layer", "各层的二阶矩 <i>q</i><sub><i>l</i></sub> = E <i>x</i><sub><i>l</i></sub>²");
+    q->x = (PlotAxis){PLOT_LINEAR, -0.5, (double)s->L + 0.5, scene_util_tr(lang, "layer <i>l</i>", "层 <i>l</i>"),
                       1, {0}};
     log_range(&q->y, s, s->q, s->pred, s->L + 1);
     q->y.label = "<i>q</i><sub><i>l</i></sub>";
@@ -426,8 +393,8 @@ static void layout_fitted(const SceneVariance *s, cairo_t *cr, Rect r, const The
 
     PlotAxes *rp = &out->resp;
     rp->outer = col;
-    rp->title = tr(lang, "Response std (He et al. 2015, Fig. 7)", "响应标准差（He 等人 2015，图 7）");
-    rp->x = (PlotAxis){PLOT_LINEAR, 0.5, (double)s->L + 0.5, tr(lang, "block <i>l</i>", "块 <i>l</i>"),
+    rp->title = scene_util_tr(lang, "Response std (He et al. 2015, Fig. 7)", "响应标准差（He 等人 2015，图 7）");
+    rp->x = (PlotAxis){PLOT_LINEAR, 0.5, (double)s->L + 0.5, scene_util_tr(lang, "block <i>l</i>", "块 <i>l</i>"),
                        1, {0}};
     log_range(&rp->y, s, s->rplot, NULL, s->L);
     rp->y.label = "std(<i>F</i>)";
@@ -518,9 +485,9 @@ int scene_variance_texts(const SceneVariance *s, SceneLang lang, char *buf, size
     PlotLegendEntry e[5];
     int ne = legend_entries(s, &t, lang, e);
     buf[0] = '\0';
-    cat(buf, len, "%s\n%s\n%s\n", figure_title(lang), head, note);
-    cat(buf, len, "%s\n%s\n%s\n", L.q.title, L.q.x.label, L.q.y.label);
-    cat(buf, len, "%s\n%s\n%s\n", L.resp.title, L.resp.x.label, L.resp.y.label);
-    for (int i = 0; i < ne; i++) cat(buf, len, "%s\n", e[i].label);
+    scene_util_cat(buf, len, "%s\n%s\n%s\n", figure_title(lang), head, note);
+    scene_util_cat(buf, len, "%s\n%s\n%s\n", L.q.title, L.q.x.label, L.q.y.label);
+    scene_util_cat(buf, len, "%s\n%s\n%s\n", L.resp.title, L.resp.x.label, L.resp.y.label);
+    for (int i = 0; i < ne; i++) scene_util_cat(buf, len, "%s\n", e[i].label);
     return strlen(buf) + 1 < len ? RESLAB_OK : RESLAB_ERR_INVALID;
 }
