@@ -8,5 +8,7 @@ int cmd_flow(int argc, char **argv);
 int cmd_unroll(int argc, char **argv);
 int cmd_gradcheck(int argc, char **argv);
 int cmd_render(int argc, char **argv);
+/* `reslab view` (cmd_view.c): a scene in an SDL window; exit 2 without a display. */
+int viewer_main(int argc, char **argv);
 
 #endif

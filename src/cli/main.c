@@ -19,6 +19,7 @@ static const struct {
     {"unroll", cmd_unroll, "x_L = x_0 + sum F(x_{l-1}) checked; the wrong expansion shown failing"},
     {"gradcheck", cmd_gradcheck, "analytic gradients vs central differences, per tensor"},
     {"render", cmd_render, "draw a scene into a PNG, SVG or PDF figure (no window)"},
+    {"view", viewer_main, "show a scene in a window; the depth scene grows block by block"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -1,0 +1,471 @@
+/* viewer.c: the viewer's plain state, its keys, the fixed-step update and the overlays. */
+#include "viewer.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pango/pangocairo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "present.h"
+#include "scene_depth.h"
+
+enum { BUDGET_MS_DEFAULT = 12 };
+static const size_t widths[] = {16, 32, 64};
+static const size_t depths[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000};
+static const ShortcutKind variants[] = {SHORTCUT_IDENTITY, SHORTCUT_SCALED, SHORTCUT_GATE,
+                                        SHORTCUT_GATE_SHORTCUT, SHORTCUT_PROJECT_ALL,
+                                        SHORTCUT_DROPOUT};
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Growth rate: a depth fills in about 4 s, but no slower than 20 and no faster than 200 blocks/s. */
+static double rate_for(size_t depth)
+{
+    double r = depth / 4.0;
+    return r < 20 ? 20 : r > 200 ? 200 : r;
+}
+
+static int is_depth(const ViewerState *s) { return s->scene && s->kind == SCENE_DEPTH; }
+
+static Scene *build(ViewerState *s, SceneKind kind, SceneParams *p, char *err, size_t errlen)
+{
+    if (kind == SCENE_DEPTH) {
+        size_t shown = s->shown ? s->shown : 1;
+        if (shown > p->net.depth) shown = p->net.depth;
+        p->shown_depth = shown;
+    } else {
+        p->shown_depth = 0;
+    }
+    return scene_alloc(kind, p, err, errlen);
+}
+
+int viewer_state_init(ViewerState *s, SceneKind kind, const SceneParams *p, const Theme *t,
+                      char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->kind = kind;
+    s->params = *p;
+    s->params.net.param_grads = 0;
+    s->theme = *t;
+    s->shown = p->shown_depth ? p->shown_depth : 1;
+    s->budget_ms = BUDGET_MS_DEFAULT;
+    s->rate = rate_for(p->net.depth);
+    s->scene = build(s, kind, &s->params, err, errlen);
+    if (!s->scene) return -1;
+    s->built = s->params;
+    if (kind == SCENE_DEPTH) s->shown = scene_depth_shown(scene_data(s->scene));
+    return 0;
+}
+
+void viewer_state_free(ViewerState *s)
+{
+    scene_free(s->scene);
+    s->scene = NULL;
+}
+
+static size_t next_depth(size_t d, int dir)
+{
+    if (dir > 0) {
+        for (size_t i = 0; i < COUNT(depths); i++)
+            if (depths[i] > d) return depths[i];
+        return d;
+    }
+    for (size_t i = COUNT(depths); i-- > 0;)
+        if (depths[i] < d) return depths[i];
+    return d;
+}
+
+int viewer_handle_key(ViewerState *s, int key)
+{
+    NetConfig *n = &s->params.net;
+    switch (key) {
+    case ' ':
+        if (is_depth(s) && s->shown >= n->depth) {
+            s->restart_req = 1;
+            s->paused = 0;
+        } else {
+            s->paused = !s->paused;
+        }
+        return 1;
+    case VK_LEFT: s->step_req = -1; s->paused = 1; return 1;
+    case VK_RIGHT: s->step_req = +1; s->paused = 1; return 1;
+    case '+': case '=': case VK_UP: {
+        size_t d = next_depth(n->depth, +1);
+        if (d != n->depth) { n->depth = d; s->rebuild = 1; }
+        return 1;
+    }
+    case '-': case VK_DOWN: {
+        size_t d = next_depth(n->depth, -1);
+        if (d != n->depth) { n->depth = d; s->rebuild = 1; }
+        return 1;
+    }
+    case 'w': {
+        size_t i = 0;
+        while (i < COUNT(widths) && widths[i] != n->width) i++;
+        n->width = widths[i < COUNT(widths) ? (i + 1) % COUNT(widths) : 0];
+        s->rebuild = 1;
+        return 1;
+    }
+    case 'i': n->init = (InitKind)((n->init + 1) % 3); s->rebuild = 1; return 1;
+    case 'v': {
+        size_t i = 0;
+        while (i < COUNT(variants) && variants[i] != n->shortcut) i++;
+        n->shortcut = variants[i < COUNT(variants) ? (i + 1) % COUNT(variants) : 0];
+        s->rebuild = 1;
+        return 1;
+    }
+    case 'b': n->bn = !n->bn; s->rebuild = 1; return 1;
+    case 'p':
+        /* both -> plain -> residual -> both */
+        s->params.show = s->params.show == SCENE_SHOW_BOTH ? SCENE_SHOW_PLAIN
+                         : s->params.show == SCENE_SHOW_PLAIN ? SCENE_SHOW_RESIDUAL : SCENE_SHOW_BOTH;
+        s->rebuild = 1;
+        return 1;
+    case 'r': s->params.seed++; s->rebuild = 1; return 1;
+    case 's': s->screenshot_req = 1; return 1;
+    case 'f': s->fullscreen_req = 1; return 1;
+    case 'h': case '?': s->help = !s->help; return 1;
+    case 'q': case VK_ESCAPE: s->quit = 1; return 1;
+    default:
+        if (key >= '1' && key < '1' + SCENE_COUNT) {
+            s->kind = (SceneKind)(key - '1');
+            s->rebuild = 1;
+            return 1;
+        }
+        return 0;
+    }
+}
+
+int viewer_key_parse(const char *name)
+{
+    static const struct { const char *name; int key; } names[] = {
+        {"space", ' '}, {"left", VK_LEFT}, {"right", VK_RIGHT}, {"up", VK_UP}, {"down", VK_DOWN},
+        {"esc", VK_ESCAPE}, {"escape", VK_ESCAPE}, {"plus", '+'}, {"minus", '-'},
+    };
+    for (size_t i = 0; i < COUNT(names); i++)
+        if (strcmp(name, names[i].name) == 0) return names[i].key;
+    if (name[0] && !name[1] && isgraph((unsigned char)name[0])) return (unsigned char)name[0];
+    return -1;
+}
+
+int viewer_events_load(const char *path, ViewerEvent **out, size_t *n, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    ViewerEvent *ev = NULL;
+    size_t count = 0, cap = 0;
+    char line[256];
+    int lineno = 0, rc = 0;
+    long last = -1;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+            rc = -1;
+            break;
+        }
+        char *p = line;
+        while (isspace((unsigned char)*p)) p++;
+        if (!*p || *p == '#') continue;
+        char fr[64], key[64], extra[8];
+        int k = sscanf(p, "%63s %63s %7s", fr, key, extra);
+        char *end;
+        errno = 0;
+        long frame = strtol(fr, &end, 10);
+        if (k < 2) {
+            snprintf(err, errlen, "%s:%d: expected 'FRAME KEY', got '%.*s'", path, lineno,
+                     (int)strcspn(p, "\r\n"), p);
+            rc = -1;
+            break;
+        }
+        if (*end || errno || frame < 0) {
+            snprintf(err, errlen, "%s:%d: FRAME must be a whole number >= 0, got '%s'", path, lineno, fr);
+            rc = -1;
+            break;
+        }
+        if (k > 2) {
+            snprintf(err, errlen, "%s:%d: unexpected '%s' after the key", path, lineno, extra);
+            rc = -1;
+            break;
+        }
+        if (frame < last) {
+            snprintf(err, errlen, "%s:%d: frame %ld comes after frame %ld (frames must ascend)", path,
+                     lineno, frame, last);
+            rc = -1;
+            break;
+        }
+        int kc = viewer_key_parse(key);
+        if (kc < 0) {
+            snprintf(err, errlen, "%s:%d: unknown key '%s' (one character, or space, left, right, "
+                     "up, down, esc, plus, minus)", path, lineno, key);
+            rc = -1;
+            break;
+        }
+        if (count == cap) {
+            cap = cap ? 2 * cap : 16;
+            ViewerEvent *nev = realloc(ev, cap * sizeof *ev);
+            if (!nev) {
+                snprintf(err, errlen, "%s: out of memory", path);
+                rc = -1;
+                break;
+            }
+            ev = nev;
+        }
+        ev[count++] = (ViewerEvent){frame, kc};
+        last = frame;
+    }
+    if (!rc && ferror(f)) {
+        snprintf(err, errlen, "%s: read error", path);
+        rc = -1;
+    }
+    fclose(f);
+    if (rc) {
+        free(ev);
+        return -1;
+    }
+    *out = ev;
+    *n = count;
+    return 0;
+}
+
+static void apply_rebuild(ViewerState *s)
+{
+    char err[512];
+    SceneParams p = s->params;
+    Scene *sc = build(s, s->kind, &p, err, sizeof err);
+    s->rebuild = 0;
+    if (!sc) {
+        /* keep the old scene and its params */
+        snprintf(s->message, sizeof s->message, "%s", err);
+        fprintf(stderr, "reslab view: %s\n", err);
+        s->params = s->built;
+        s->kind = scene_kind(s->scene);
+        return;
+    }
+    scene_free(s->scene);
+    s->scene = sc;
+    s->params = p;
+    s->built = p;
+    s->message[0] = 0;
+    s->rate = rate_for(p.net.depth);
+    s->acc = 0;
+    if (s->kind == SCENE_DEPTH) s->shown = scene_depth_shown(scene_data(sc));
+}
+
+void viewer_update(ViewerState *s, double dt)
+{
+    double t0 = now_ms();
+    int steps = 0;
+    if (s->rebuild) apply_rebuild(s);
+    if (is_depth(s)) {
+        SceneDepth *d = scene_data(s->scene);
+        if (s->restart_req) {
+            scene_depth_restart(d);
+            s->acc = 0;
+        }
+        if (s->step_req > 0) {
+            scene_depth_step(d);
+        } else if (s->step_req < 0 && s->shown > 1) {
+            s->shown--;
+            s->rebuild = 1;
+            apply_rebuild(s);
+        }
+        s->shown = scene_depth_shown(d = scene_data(s->scene));
+        /* compute debt: a step dearer than the budget (~27 ms at depth 1000, width 64) is paid
+         * off over the following frames, so the mean compute per frame stays under the budget */
+        s->debt_ms = s->debt_ms > s->budget_ms ? s->debt_ms - s->budget_ms : 0;
+        if (!s->paused && s->shown < s->params.net.depth) {
+            s->acc += dt * s->rate;
+            if (s->debt_ms > 0 && s->acc > 1) s->acc = 1;
+            while (s->acc >= 1 && s->shown < s->params.net.depth && s->debt_ms <= 0) {
+                /* the next step would cost about as much as the last one: stop before the budget */
+                if (steps > 0 && now_ms() - t0 + s->step_ms > s->budget_ms) {
+                    s->acc = s->acc > 1 ? 1 : s->acc;   /* drop the backlog */
+                    break;
+                }
+                double ts = now_ms();
+                scene_depth_step(d);
+                s->step_ms = now_ms() - ts;
+                if (s->step_ms > s->budget_ms) s->debt_ms += s->step_ms - s->budget_ms;
+                s->acc -= 1;
+                steps++;
+                s->shown = scene_depth_shown(d);
+            }
+            if (s->shown >= s->params.net.depth) s->acc = 0;
+        }
+    }
+    s->restart_req = 0;
+    s->step_req = 0;
+    s->last.steps = steps;
+    s->last.compute_ms = now_ms() - t0;
+    if (s->last.compute_ms > s->max_compute_ms) s->max_compute_ms = s->last.compute_ms;
+}
+
+/* A text box with a translucent background at (x, y) (top-left), clamped into (w, h). */
+static void draw_box(cairo_t *cr, const Theme *t, double x, double y, double w, double h,
+                     const char *markup, double size, double tab)
+{
+    PangoLayout *lay = pango_cairo_create_layout(cr);
+    PangoFontDescription *fd = pango_font_description_from_string(t->font);
+    pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
+    pango_layout_set_font_description(lay, fd);
+    pango_font_description_free(fd);
+    pango_layout_set_markup(lay, markup, -1);
+    if (tab > 0) {
+        PangoTabArray *tabs = pango_tab_array_new_with_positions(1, TRUE, PANGO_TAB_LEFT, (int)tab);
+        pango_layout_set_tabs(lay, tabs);
+        pango_tab_array_free(tabs);
+    }
+    int lw, lh;
+    pango_layout_get_pixel_size(lay, &lw, &lh);
+    double pad = size * 0.5;
+    double bw = lw + 2 * pad, bh = lh + 2 * pad;
+    if (x + bw > w) x = w - bw;
+    if (y + bh > h) y = h - bh;
+    if (x < 0) x = 0;
+    if (y < 0) y = 0;
+    cairo_save(cr);
+    cairo_set_source_rgba(cr, t->background.r, t->background.g, t->background.b, 0.96);
+    cairo_rectangle(cr, x, y, bw, bh);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, t->grid.r, t->grid.g, t->grid.b);
+    cairo_set_line_width(cr, 1);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, t->foreground.r, t->foreground.g, t->foreground.b);
+    cairo_move_to(cr, x + pad, y + pad);
+    pango_cairo_show_layout(cr, lay);
+    cairo_restore(cr);
+    g_object_unref(lay);
+}
+
+static const char help_text[] =
+    "<b>reslab view: keys</b>\n"
+    "space\tpause / play (restart at the target depth)\n"
+    "← →\tone block down / up\n"
+    "+ −\ttarget depth up / down\n"
+    "w\twidth 16, 32, 64\n"
+    "i\tinit: he, glorot, orthogonal\n"
+    "v\tshortcut variant\n"
+    "b\tbatch norm on / off\n"
+    "p\tboth nets / plain / residual\n"
+    "r\tnew seed\n"
+    "1..7\tscene: depth block unroll paths jacobian shatter variance\n"
+    "s\tscreenshot (PNG, path printed)\n"
+    "f\tfullscreen\n"
+    "h ?\tthis help\n"
+    "q Esc\tquit\n"
+    "mouse\tthe value under the cursor (depth scene)";
+
+void viewer_draw(ViewerState *s, cairo_t *cr, double w, double h)
+{
+    const Theme *t = &s->theme;
+    s->last_w = w;
+    s->last_h = h;
+    cairo_set_source_rgb(cr, t->background.r, t->background.g, t->background.b);
+    cairo_paint(cr);
+    if (s->scene) scene_draw(s->scene, cr, (Rect){0, 0, w, h}, t);
+    double fs = t->font_size * 0.9;
+    char line[768];
+    if (s->kind == SCENE_DEPTH)
+        snprintf(line, sizeof line, "depth %zu / %zu   %s   %.0f blocks/s   h: help%s%s", s->shown,
+                 s->params.net.depth, s->paused ? "paused" : (s->shown >= s->params.net.depth ? "done (space: again)" : "playing"),
+                 s->rate, s->message[0] ? "   " : "", s->message);
+    else
+        snprintf(line, sizeof line, "%s   h: help%s%s", scene_name(s->kind), s->message[0] ? "   " : "",
+                 s->message);
+    char *esc = g_markup_escape_text(line, -1);
+    draw_box(cr, t, 0, h, w, h, esc, fs, 0);   /* clamped to the bottom-left corner */
+    g_free(esc);
+    if (s->mouse_in && s->hover[0]) {
+        esc = g_markup_escape_text(s->hover, -1);
+        draw_box(cr, t, s->mx + 14, s->my + 14, w, h, esc, fs, 0);
+        g_free(esc);
+    }
+    if (s->help) {
+        draw_box(cr, t, w * 0.25, h * 0.15, w, h, help_text, t->font_size * 1.1, t->font_size * 1.1 * 5.5);
+    }
+}
+
+static void update_hover(ViewerState *s)
+{
+    s->hover[0] = 0;
+    if (!is_depth(s) || !s->mouse_in || s->last_w <= 0) return;
+    char buf[256];
+    if (scene_depth_hit_theme(scene_data(s->scene), (Rect){0, 0, s->last_w, s->last_h}, &s->theme,
+                              s->params.lang, s->mx, s->my, buf, sizeof buf))
+        snprintf(s->hover, sizeof s->hover, "%s", buf);
+}
+
+static void take_screenshot(ViewerState *s, Present *p)
+{
+    char path[128], err[256];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    size_t k = strftime(path, sizeof path, "reslab-%Y%m%d-%H%M%S", &tm);
+    snprintf(path + k, sizeof path - k, "-%ld.png", s->frame);
+    if (present_save_png(p, path, err, sizeof err)) {
+        snprintf(s->message, sizeof s->message, "screenshot failed: %s", err);
+        fprintf(stderr, "reslab view: screenshot failed: %s\n", err);
+    } else {
+        snprintf(s->message, sizeof s->message, "saved %s", path);
+        printf("reslab view: saved %s\n", path);
+        fflush(stdout);
+    }
+}
+
+int viewer_frame(ViewerState *s, Present *p, double dt)
+{
+    /* input: window events, then the scripted keys of this frame */
+    int moved = 0;
+    if (p) {
+        PresentEvent ev;
+        while (present_poll(p, &ev)) {
+            switch (ev.type) {
+            case PRESENT_QUIT: s->quit = 1; break;
+            case PRESENT_KEY: if (ev.key) viewer_handle_key(s, ev.key); break;
+            case PRESENT_MOTION: s->mx = ev.x; s->my = ev.y; s->mouse_in = 1; moved = 1; break;
+            case PRESENT_LEAVE: s->mouse_in = 0; s->hover[0] = 0; break;
+            default: break;
+            }
+        }
+    }
+    while (s->next_event < s->nevents && s->events[s->next_event].frame <= s->frame)
+        viewer_handle_key(s, s->events[s->next_event++].key);
+    if (s->quit) return 1;
+    size_t before = s->shown;
+    SceneKind kind_before = s->kind;
+    viewer_update(s, dt);
+    if (moved || before != s->shown || kind_before != s->kind) update_hover(s);
+    if (p) {
+        if (s->fullscreen_req) present_toggle_fullscreen(p);
+        s->fullscreen_req = 0;
+        double w, h;
+        cairo_t *cr = present_begin(p, &w, &h);
+        double t0 = now_ms();
+        viewer_draw(s, cr, w, h);
+        s->last.draw_ms = now_ms() - t0;
+        present_end(p, &s->last.upload_ms, &s->last.present_ms);
+        if (s->screenshot_req) take_screenshot(s, p);
+    }
+    s->screenshot_req = 0;
+    s->sum.compute_ms += s->last.compute_ms;
+    s->sum.draw_ms += s->last.draw_ms;
+    s->sum.upload_ms += s->last.upload_ms;
+    s->sum.present_ms += s->last.present_ms;
+    s->sum.steps += s->last.steps;
+    s->frame++;
+    return 0;
+}

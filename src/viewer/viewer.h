@@ -1,0 +1,97 @@
+/* viewer.h: the state of `reslab view` and one frame of it. Plain data, no SDL (present.h is
+ * the glue), so tests run N frames headless.
+ *
+ * Usage:
+ *     ViewerState s;  char err[512];
+ *     if (viewer_state_init(&s, SCENE_DEPTH, &params, &theme, err, sizeof err)) ...error...
+ *     Present *p = present_open("reslab", 1280, 800, err, sizeof err);
+ *     while (!viewer_frame(&s, p, 1.0 / 60)) {}          input, fixed-step update, draw, present
+ *     viewer_state_free(&s);  present_close(p);
+ *
+ * The depth scene grows at s.rate blocks per second (not per frame). One step of both nets costs
+ * up to ~27 ms at depth 1000, so a frame runs steps only while its compute time stays under
+ * s.budget_ms (at least one step when one is due); the backlog is dropped, not carried over. A
+ * step dearer than the budget is paid off by skipping steps in the next frames (debt_ms).
+ * Keys (viewer_handle_key; codes are ASCII or VK_*): space pause/play (restart at the target),
+ * left/right one block down/up, +/- target depth, w width 16/32/64, i init, v shortcut variant,
+ * b batch norm, p plain/residual/both, r new seed, 1..7 scene, s screenshot, f fullscreen,
+ * h or ? help, q or Esc quit. Anything else is ignored (returns 0).
+ */
+#ifndef RESLAB_VIEWER_H
+#define RESLAB_VIEWER_H
+
+#include <stddef.h>
+
+#include "scene.h"
+#include "theme.h"
+
+/* Key codes of non-printable keys (printable keys are their ASCII code). */
+enum { VK_ESCAPE = 27, VK_LEFT = 0x101, VK_RIGHT, VK_UP, VK_DOWN };
+
+typedef struct { long frame; int key; } ViewerEvent;
+
+typedef struct {
+    double compute_ms, draw_ms, upload_ms, present_ms;
+    int steps;
+} ViewerTimes;
+
+typedef struct Present Present;
+
+typedef struct {
+    SceneKind kind;
+    SceneParams params;       /* params.net.depth is the target depth (edited by keys) */
+    SceneParams built;        /* the params the current scene was built with */
+    Scene *scene;
+    Theme theme;
+    size_t shown;             /* depth scene: blocks shown now (1 .. target) */
+    int paused, help, quit;
+    int rebuild;              /* a key changed params: rebuild the scene in the next frame */
+    int step_req;             /* -1 / +1: one block down / up requested */
+    int restart_req;
+    int screenshot_req, fullscreen_req;
+    double rate;              /* blocks per second */
+    double acc;               /* blocks due, not yet stepped */
+    double budget_ms;         /* compute time allowed per frame */
+    double step_ms;           /* what the last scene_depth_step cost */
+    double debt_ms;           /* compute over budget, paid off by skipping steps in later frames */
+    double mx, my;            /* mouse, logical units; mouse_in: inside the window */
+    int mouse_in;
+    char hover[256];          /* scene_depth_hit text under the mouse ("" if none) */
+    char message[512];        /* last status message (errors, screenshot path) */
+    long frame;               /* frames drawn */
+    const ViewerEvent *events;/* scripted keys, sorted by frame (not owned) */
+    size_t nevents, next_event;
+    double last_w, last_h;    /* logical size of the last frame */
+    ViewerTimes last, sum;    /* the last frame's times and their sums over all frames */
+    double max_compute_ms;
+} ViewerState;
+
+/* Builds the scene (kind, p; the depth scene starts at depth 1 unless p->shown_depth is set)
+ * and sets the defaults (playing, 12 ms budget). 0, or -1 with a message. */
+int viewer_state_init(ViewerState *s, SceneKind kind, const SceneParams *p, const Theme *t,
+                      char *err, size_t errlen);
+void viewer_state_free(ViewerState *s);
+
+/* Applies one key to the plain state. 1 if the key means something, 0 if it was ignored. */
+int viewer_handle_key(ViewerState *s, int key);
+
+/* A key name of an events file ("space", "left", "right", "up", "down", "esc", "plus", "minus",
+ * or one printable character) as a key code, or -1. */
+int viewer_key_parse(const char *name);
+
+/* Reads an events file: "FRAME KEY" per line ('#' comments and blank lines skipped; frames
+ * ascending). 0 and a malloc'd array, or -1 with "path:LINE: ..." in err. */
+int viewer_events_load(const char *path, ViewerEvent **out, size_t *n, char *err, size_t errlen);
+
+/* Applies pending rebuild/step requests and the fixed-step growth for dt seconds (budgeted). */
+void viewer_update(ViewerState *s, double dt);
+
+/* Draws the scene and the overlays (status line, hover text, help) into (0, 0, w, h). */
+void viewer_draw(ViewerState *s, cairo_t *cr, double w, double h);
+
+/* One frame: events (window and scripted), update, draw, upload, present. 1 when the viewer
+ * should quit, else 0. p may be NULL (no window: update only). */
+int viewer_frame(ViewerState *s, Present *p, double dt);
+
+
+#endif
