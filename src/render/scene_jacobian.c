@@ -464,16 +464,9 @@ void scene_jacobian_draw(const SceneJacobian *s, cairo_t *cr, Rect r, const Them
 {
     SceneJacobianLayout o;
     Rect fig;
-    double k = scene_util_fit(r, t, &fig);
     Labels b;
     labels(s, t, lang, &b);
-    cairo_save(cr);
-    cairo_rectangle(cr, r.x, r.y, r.w, r.h);
-    cairo_clip(cr);
-    rgb_set_source(cr, t->background);
-    cairo_paint(cr);
-    cairo_translate(cr, r.x, r.y);
-    cairo_scale(cr, k, k);
+    scene_util_begin(cr, r, t, &fig);   /* clip, background, fit; cairo_restore at the end */
     layout_in(cr, s, fig, t, lang, &o);
     scene_util_header(cr, t, o.title, b.title, b.sub, 1);
     plot_draw_axes(cr, t, &o.spectrum);

@@ -461,16 +461,9 @@ void scene_paths_draw(const ScenePaths *s, cairo_t *cr, Rect r, const Theme *t, 
 {
     ScenePathsLayout o;
     Rect fig;
-    double k = scene_util_fit(r, t, &fig);
     Labels b;
     labels(s, t, lang, &b);
-    cairo_save(cr);
-    cairo_rectangle(cr, r.x, r.y, r.w, r.h);
-    cairo_clip(cr);
-    rgb_set_source(cr, t->background);
-    cairo_paint(cr);
-    cairo_translate(cr, r.x, r.y);
-    cairo_scale(cr, k, k);
+    scene_util_begin(cr, r, t, &fig);   /* clip, background, fit; cairo_restore at the end */
     layout_in(cr, s, fig, t, lang, &o);
     scene_util_header(cr, t, o.title, b.title, b.sub, 1);
     plot_draw_axes(cr, t, &o.dist);

@@ -97,6 +97,11 @@ Rgb scene_util_text_colour(const Theme *t, Rgb c);
  * rectangle *d, at the origin, the layout is made in. */
 double scene_util_fit(Rect r, const Theme *t, Rect *d);
 
+/* The opening of a scene's draw: cairo_save, clip to r, paint the background, then translate
+ * and scale so that the figure laid out in *fig (scene_util_fit) lands in r. Returns the
+ * factor. The caller ends with cairo_restore. */
+double scene_util_begin(cairo_t *cr, Rect r, const Theme *t, Rect *fig);
+
 /* a, a rectangle in scene_util_fit's rectangle, in the caller's units (r's) at factor k. */
 Rect scene_util_to_caller(Rect a, Rect r, double k);
 
