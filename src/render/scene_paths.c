@@ -305,14 +305,7 @@ static void layout_in(cairo_t *cr, const ScenePaths *s, Rect r, const Theme *t, 
     Labels b;
     labels(s, t, lang, &b);
     memset(out, 0, sizeof *out);
-    Rect page = layout_inset(r, 0.8 * fs);
-    out->title = layout_cut_top(&page, scene_util_header(cr, t, page, b.title, b.sub, 0));
-    TextStyle st = scene_util_note_style(t, page.w);
-    TextExtent e;
-    text_measure(cr, b.note, &st, &e);
-    out->note = layout_cut_bottom(&page, e.h + 0.6 * fs);
-    out->note.y += 0.6 * fs;
-    out->note.h -= 0.6 * fs;
+    Rect page = scene_util_page(cr, t, r, b.title, b.sub, b.note, &out->title, &out->note);
     const PlotLegendEntry *leg[3] = {b.dist, b.grad, b.lesion};
     double lh = 0, w, h;
     for (int i = 0; i < 3; i++) {

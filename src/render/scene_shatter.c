@@ -316,14 +316,7 @@ static void layout_in(cairo_t *cr, const SceneShatter *s, Rect r, const Theme *t
     Labels b;
     labels(s, t, lang, &b);
     memset(out, 0, sizeof *out);
-    Rect page = layout_inset(r, 0.8 * fs);
-    out->title = layout_cut_top(&page, scene_util_header(cr, t, page, b.title, b.sub, 0));
-    TextStyle st = scene_util_note_style(t, page.w);
-    TextExtent e;
-    text_measure(cr, b.note, &st, &e);
-    out->note = layout_cut_bottom(&page, e.h + 0.6 * fs);
-    out->note.y += 0.6 * fs;
-    out->note.h -= 0.6 * fs;
+    Rect page = scene_util_page(cr, t, r, b.title, b.sub, b.note, &out->title, &out->note);
     Rect col[2];
     layout_split_cols(page, 2, 2 * fs, col);
     double w, h;
@@ -333,9 +326,10 @@ static void layout_in(cairo_t *cr, const SceneShatter *s, Rect r, const Theme *t
     out->acf.outer = col[0];
     plot_layout(cr, t, &out->acf);
     depth_ticks(cr, t, &out->acf, s->d.depths, s->d.ndepths);
-    st = text_style(t, PLOT_TITLE_SCALE);
+    TextStyle st = text_style(t, PLOT_TITLE_SCALE);
     st.markup = st.bold = 1;
     st.max_width = col[1].w;
+    TextExtent e;
     text_measure(cr, b.heading, &st, &e);
     out->heading = layout_cut_top(&col[1], e.h + 0.5 * fs);
     /* one panel per net shown, stacked: plain on top */

@@ -230,3 +230,18 @@ double scene_util_begin(cairo_t *cr, Rect r, const Theme *t, Rect *fig)
     cairo_scale(cr, k, k);
     return k;
 }
+
+Rect scene_util_page(cairo_t *cr, const Theme *t, Rect r, const char *title, const char *sub,
+                     const char *note, Rect *title_out, Rect *note_out)
+{
+    double fs = t->font_size;
+    Rect page = layout_inset(r, 0.8 * fs);
+    *title_out = layout_cut_top(&page, scene_util_header(cr, t, page, title, sub, 0));
+    TextStyle st = scene_util_note_style(t, page.w);
+    TextExtent e;
+    text_measure(cr, note, &st, &e);
+    *note_out = layout_cut_bottom(&page, e.h + 0.6 * fs);   /* a gap of 0.6 fs above the note */
+    note_out->y += 0.6 * fs;
+    note_out->h -= 0.6 * fs;
+    return page;
+}

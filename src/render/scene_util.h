@@ -97,6 +97,12 @@ Rgb scene_util_text_colour(const Theme *t, Rgb c);
  * rectangle *d, at the origin, the layout is made in. */
 double scene_util_fit(Rect r, const Theme *t, Rect *d);
 
+/* The page of a scene laid out in r: an inset margin, the header (title and subtitle) cut off
+ * the top into *title, the note (wrapped to the page's width) cut off the bottom into *note.
+ * Returns what is left for the plots. */
+Rect scene_util_page(cairo_t *cr, const Theme *t, Rect r, const char *title, const char *sub,
+                     const char *note, Rect *title_out, Rect *note_out);
+
 /* The opening of a scene's draw: cairo_save, clip to r, paint the background, then translate
  * and scale so that the figure laid out in *fig (scene_util_fit) lands in r. Returns the
  * factor. The caller ends with cairo_restore. */
