@@ -26,17 +26,32 @@ static void slurp(const char *path, char *buf, size_t n)
     if (f) fclose(f);
 }
 
-/* Runs "reslab ARGS" through the shell, capturing stdout and stderr. */
-static void run(Run *r, const char *args)
+/* Runs "ENV reslab ARGS" through the shell, capturing stdout and stderr. */
+static void run_env(Run *r, const char *env, const char *args)
 {
     char cmd[2048], o[512], e[512];
     snprintf(o, sizeof o, "%s/cli_out.txt", tmpdir);
     snprintf(e, sizeof e, "%s/cli_err.txt", tmpdir);
-    snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s", reslab, args, o, e);
+    snprintf(cmd, sizeof cmd, "%s %s %s >%s 2>%s", env, reslab, args, o, e);
     int st = system(cmd);
     r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     slurp(o, r->out, sizeof r->out);
     slurp(e, r->err, sizeof r->err);
+}
+
+static void run(Run *r, const char *args) { run_env(r, "", args); }
+
+/* `reslab` alone opens the viewer; without a display: one line saying so and naming the render
+ * command that draws the same picture, exit 2, nothing on stdout. */
+static void test_no_args_without_display(Check *c)
+{
+    Run r;
+    run_env(&r, "env -u DISPLAY -u WAYLAND_DISPLAY SDL_VIDEODRIVER=x11", "");
+    size_t lines = 0;
+    for (const char *p = r.err; *p; p++) lines += *p == '\n';
+    check_true(c, r.status == 2 && lines == 1 && strstr(r.err, "no display") &&
+                  strstr(r.err, "reslab render depth") && r.out[0] == '\0',
+               "test_reslab_alone_without_display: exit %d, %zu lines: %s", r.status, lines, r.err);
 }
 
 static void expect_refused(Check *c, const char *args, const char *needle)
@@ -188,6 +203,7 @@ int main(void)
         return 77;
     }
     test_bad_input_is_refused_clearly(&c);
+    test_no_args_without_display(&c);
     test_same_seed_same_bytes(&c);
     test_overflow_is_shown_not_crashed(&c);
     test_npy_files_are_written(&c);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -187,6 +188,95 @@ static void test_option_errors(Check *c)
     unlink(path);
 }
 
+static double secs(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Runs frames until cond(s) or `limit` seconds: 1 if cond came true. */
+static int frames_until(ViewerState *s, Present *p, int (*cond)(const ViewerState *), double limit)
+{
+    double t0 = secs();
+    while (!cond(s) && secs() - t0 < limit) {
+        viewer_frame(s, p, DT);
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+    }
+    return cond(s);
+}
+
+static int past_40(const ViewerState *s) { return s->shown >= 40 && !s->building; }
+static int built(const ViewerState *s) { return !s->building; }
+
+/* The compute thread: the depth grows while frames only draw, the published numbers are bit for
+ * bit those of a scene built directly at the same depth, rebuilds and scene switches arrive, the
+ * per-scene defaults apply, and quitting cancels a build that would take minutes. */
+static void test_async(Check *c, Present *p)
+{
+    SceneParams par = scene_params_default();
+    par.net.depth = 300;
+    par.shown_depth = 1;
+    Theme th = theme_light();
+    ViewerState s;
+    char err[512];
+    if (!check_true(c, viewer_state_init(&s, SCENE_DEPTH, &par, &th, err, sizeof err) == 0 &&
+                        viewer_go_async(&s, err, sizeof err) == 0, "async init (%s)", err)) return;
+    int grew = frames_until(&s, p, past_40, 20);   /* (called before check_true's arguments) */
+    check_true(c, grew, "test_async_depth_grows: shown %zu", s.shown);
+    viewer_handle_key(&s, ' ');                       /* pause, let the thread finish its step */
+    viewer_wait_idle(&s, 5000);
+    run_frames(&s, p, 1);
+    check_true(c, s.paused && viewer_wait_idle(&s, 5000), "test_async_idle_when_paused");
+    size_t d = s.shown;
+    SceneParams q = par;
+    q.shown_depth = d;
+    Scene *ref = scene_alloc(SCENE_DEPTH, &q, err, sizeof err);
+    Scene *sc = s.scene;                              /* idle and paused: nothing publishes */
+    int same = ref && sc && scene_depth_shown(scene_data(sc)) == d;
+    for (int k = 0; same && k < 2; k++) {
+        const double *a = scene_depth_norms(scene_data(sc), k), *b = scene_depth_norms(scene_data(ref), k);
+        const double *x = scene_depth_activations(scene_data(sc), k);
+        const double *y = scene_depth_activations(scene_data(ref), k);
+        same = a && b && memcmp(a, b, (d + 1) * sizeof *a) == 0 &&
+               memcmp(x, y, (d + 1) * par.net.width * sizeof *x) == 0;
+    }
+    check_true(c, same, "test_async_numbers_bit_identical: depth %zu", d);
+    scene_free(ref);
+    viewer_handle_key(&s, 'w');                       /* width 16 -> 32: a rebuild on the thread */
+    run_frames(&s, p, 1);
+    int done = frames_until(&s, p, built, 20);
+    check_true(c, done && s.built.net.width == 32 && s.shown == d,
+               "test_async_rebuild: width %zu, shown %zu (was %zu)", s.built.net.width, s.shown, d);
+    viewer_handle_key(&s, '3');
+    run_frames(&s, p, 1);
+    frames_until(&s, p, built, 20);
+    check_true(c, s.scene && scene_kind(s.scene) == SCENE_UNROLL && s.params.net.order == ORDER_PRE,
+               "test_unroll_scene_defaults_to_pre_order: order %d", s.params.net.order);
+    viewer_handle_key(&s, '1');
+    run_frames(&s, p, 1);
+    frames_until(&s, p, built, 20);
+    check_true(c, s.scene && scene_kind(s.scene) == SCENE_DEPTH && s.params.net.depth == 300 &&
+                  s.params.net.width == 32,
+               "test_depth_scene_keeps_its_settings: depth %zu width %zu", s.params.net.depth,
+               s.params.net.width);
+    /* shatter with batch norm at depth 100, width 200: minutes of work; q must not wait for it */
+    s.per_scene[SCENE_SHATTER].net.depth = 100;
+    s.per_scene[SCENE_SHATTER].net.bn = 1;
+    viewer_handle_key(&s, '6');
+    run_frames(&s, p, 3);
+    check_true(c, s.building && s.params.net.width == 200, "test_shatter_builds_off_thread: "
+               "building %d width %zu", s.building, s.params.net.width);
+    double t0 = secs();
+    viewer_handle_key(&s, 'q');
+    check_true(c, viewer_frame(&s, p, DT) == 1, "test_q_quits_while_building");
+    viewer_state_free(&s);
+    double t = secs() - t0;
+    check_true(c, t < 3.0, "test_quit_cancels_the_build: %.2f s (limit 3 s: one backward pass of "
+               "256 examples at depth 100 is ~0.1 s)", t);
+}
+
 /* The whole command: a scripted run writes a screenshot of the requested size. */
 static void test_main_runs(Check *c)
 {
@@ -222,6 +312,7 @@ int main(void)
     }
     test_keys_change_state(&c, p);
     test_screenshot(&c, p);
+    test_async(&c, p);
     present_close(p);
     test_option_errors(&c);
     test_main_runs(&c);

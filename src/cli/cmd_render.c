@@ -9,6 +9,7 @@
 #include "export.h"
 #include "opts.h"
 #include "scene.h"
+#include "scene_opts.h"
 #include "status.h"
 
 static void render_usage(FILE *f)
@@ -62,15 +63,7 @@ static int render(const CliOptions *o, SceneKind kind)
         fprintf(stderr, "reslab render: --theme: %s\n", err);
         return 2;
     }
-    SceneParams p = scene_params_default();
-    p.net = o->net;
-    p.net.param_grads = 0;
-    p.batch = o->batch;
-    p.seed = o->seed;
-    p.example = o->example;
-    p.samples = o->samples;
-    p.show = o->show;
-    p.lang = o->lang_zh ? SCENE_LANG_ZH : SCENE_LANG_EN;
+    SceneParams p = cli_scene_params(o, kind);
     Scene *s = scene_alloc(kind, &p, err, sizeof err);
     if (!s) {
         fprintf(stderr, "reslab render: %s\n", err);
@@ -110,8 +103,6 @@ int cmd_render(int argc, char **argv)
     }
     int rc = opts_parse("render", argc - 1, argv + 1, OPT_NET | OPT_RENDER | OPT_FLOW, render_usage, &o);
     if (rc) return rc == OPTS_HELP ? 0 : 2;
-    if (kind == SCENE_UNROLL && !o.order_given) o.net.order = ORDER_PRE;   /* as `reslab unroll` */
-    if (kind == SCENE_SHATTER && !o.width_given) o.net.width = 200;        /* as `flow --shatter` */
     if (o.modes_given) {
         fprintf(stderr, "reslab render: --sweep, --jacobian, ... belong to 'reslab flow'; name a scene instead\n");
         return 2;

@@ -12,6 +12,7 @@
 #include "opts.h"
 #include "present.h"
 #include "scene.h"
+#include "scene_opts.h"
 #include "viewer.h"
 
 static void view_usage(FILE *f)
@@ -24,6 +25,10 @@ static void view_usage(FILE *f)
     fprintf(f, "\n");
     opts_print_help(f, OPT_NET | OPT_RENDER);
     fprintf(f, "  --frames N         run N frames, then exit (default: until q)\n"
+               "  --sync             compute on the drawing thread (frames then depend on nothing but\n"
+               "                     the frame count: reproducible scripted runs; default: a compute\n"
+               "                     thread, so the window never waits for the numerics)\n"
+               "  --bench            at exit, print each frame part's median and 99th percentile\n"
                "  --events FILE      replay key presses: 'FRAME KEY' per line (KEY: a character, space,\n"
                "                     left, right, up, down, esc, plus, minus)\n"
                "  --screenshot FILE  save the last frame as a PNG at exit\n"
@@ -39,6 +44,7 @@ typedef struct {
     const char *events;
     const char *screenshot;
     double font_scale;
+    int sync, bench;
 } ViewOptions;
 
 /* Takes the viewer's own options out of argv (in place); the rest goes to opts_parse. */
@@ -49,6 +55,10 @@ static int take_view_options(int *argc, char **argv, ViewOptions *v)
     for (int i = 1; i < *argc; i++) {
         const char *a = argv[i], *val = NULL;
         int which = -1;
+        if (strcmp(a, "--sync") == 0 || strcmp(a, "--bench") == 0) {
+            *(a[2] == 's' ? &v->sync : &v->bench) = 1;
+            continue;
+        }
         for (int k = 0; k < 4; k++) {
             size_t n = strlen(names[k]);
             if (strncmp(a, names[k], n) == 0 && (a[n] == 0 || a[n] == '=')) {
@@ -113,6 +123,58 @@ static double mono(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The viewer's params for scene k: the options with the scene's defaults (scene_opts.h); the
+ * depth scene grows to 100 blocks unless --depth says otherwise, the others use reslab render's
+ * depth (10), so that the window shows what `reslab render` draws. */
+static SceneParams view_params(const CliOptions *o, SceneKind k)
+{
+    CliOptions c = *o;
+    if (!o->depth_given) c.net.depth = k == SCENE_DEPTH ? 100 : 10;
+    SceneParams p = cli_scene_params(&c, k);
+    p.shown_depth = k == SCENE_DEPTH ? 1 : 0;
+    return p;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The q-quantile (0..1) of v[0..n-1] (sorted in place), nearest rank. */
+static double quantile(double *v, size_t n, double q)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    size_t i = (size_t)(q * (double)n + 0.5);
+    return v[i >= n ? n - 1 : i > 0 ? i - 1 : 0];
+}
+
+enum { PART_UPDATE, PART_DRAW, PART_UPLOAD, PART_PRESENT, PART_TOTAL, PARTS };
+
+static void print_bench(double *t[PARTS], size_t n, const ViewerState *s)
+{
+    static const char *names[PARTS] = {"update (drawing thread)", "draw (cairo)", "upload (texture)",
+                                       "present (SDL)", "frame total"};
+    printf("reslab view --bench: %zu frames at %.0fx%.0f, scene %s, depth %zu of %zu, width %zu, %s\n",
+           n, s->last_w, s->last_h, scene_name(s->kind), s->shown, s->params.net.depth,
+           s->params.net.width, s->worker ? "compute thread" : "compute on the drawing thread (--sync)");
+    printf("  %-24s %9s %9s %9s\n", "part (ms per frame)", "median", "p99", "max");
+    for (int k = 0; k < PARTS; k++) {
+        double med = quantile(t[k], n, 0.5), p99 = quantile(t[k], n, 0.99);
+        printf("  %-24s %9.2f %9.2f %9.2f\n", names[k], med, p99, t[k][n - 1]);
+    }
+    if (s->worker && s->worker_steps > 0)
+        printf("  compute thread: %ld depth steps, mean %.2f ms per step (last %.2f ms), "
+               "%.1f blocks/s while growing\n", s->worker_steps,
+               s->worker_step_ms_sum / (double)s->worker_steps, s->worker_last_step_ms,
+               1e3 * (double)s->worker_steps / s->worker_step_ms_sum);
+    double *tot = t[PART_TOTAL];
+    size_t over = 0;
+    for (size_t i = 0; i < n; i++) over += tot[i] > 1e3 / 60;
+    printf("  frames over 16.7 ms: %zu of %zu (median total %s the 60 fps budget)\n", over, n,
+           quantile(tot, n, 0.5) <= 1e3 / 60 ? "within" : "OVER");
+}
+
 static int run(const CliOptions *o, SceneKind kind, const ViewOptions *v)
 {
     char err[512];
@@ -131,33 +193,34 @@ static int run(const CliOptions *o, SceneKind kind, const ViewOptions *v)
         fprintf(stderr, "reslab view: --events: %s\n", err);
         return 2;
     }
-    SceneParams p = scene_params_default();
-    p.net = o->net;
-    p.batch = o->batch;
-    p.seed = o->seed;
-    p.example = o->example;
-    p.samples = o->samples;
-    p.show = o->show;
-    p.lang = o->lang_zh ? SCENE_LANG_ZH : SCENE_LANG_EN;
-    p.shown_depth = 1;
-    ViewerState s;
-    if (viewer_state_init(&s, kind, &p, &theme, err, sizeof err)) {
-        fprintf(stderr, "reslab view: %s\n", err);
-        free(events);
-        return 2;
-    }
-    s.events = events;
-    s.nevents = nevents;
+    SceneParams p = view_params(o, kind);
     char title[256];
     snprintf(title, sizeof title, "reslab: %s", scene_title(kind, p.lang));
+    /* the window first: without a display there is nothing to compute for */
     Present *pr = present_open(title, (int)o->width, (int)o->height, err, sizeof err);
     if (!pr) {
         fprintf(stderr, "reslab view: no display (SDL: %s); draw the same picture without a window: "
-                        "reslab render depth -o depth.png\n", err);
-        viewer_state_free(&s);
+                        "reslab render %s -o %s.png\n", err, scene_name(kind), scene_name(kind));
         free(events);
         return 2;
     }
+    ViewerState s;
+    if (viewer_state_init(&s, kind, &p, &theme, err, sizeof err)) {
+        fprintf(stderr, "reslab view: %s\n", err);
+        present_close(pr);
+        free(events);
+        return 2;
+    }
+    for (int k = 0; k < SCENE_COUNT; k++)
+        if (k != (int)kind) s.per_scene[k] = view_params(o, (SceneKind)k);
+    s.events = events;
+    s.nevents = nevents;
+    if (!v->sync && viewer_go_async(&s, err, sizeof err))
+        fprintf(stderr, "reslab view: %s; computing on the drawing thread\n", err);
+    size_t cap = v->bench ? (v->frames ? (size_t)v->frames : 36000) : 0, nb = 0;
+    double *bt[PARTS] = {0};
+    for (int k = 0; k < PARTS && cap; k++)
+        if (!(bt[k] = malloc(cap * sizeof(double)))) cap = 0;
     int rc = 0;
     double last = mono();
     const double frame_s = 1.0 / 60;
@@ -165,7 +228,16 @@ static int run(const CliOptions *o, SceneKind kind, const ViewOptions *v)
         double t = mono(), dt = t - last;
         last = t;
         if (dt > 0.25) dt = 0.25;
-        if (viewer_frame(&s, pr, s.frame == 0 ? frame_s : dt)) break;
+        int quit = viewer_frame(&s, pr, s.frame == 0 ? frame_s : dt);
+        if (!quit && nb < cap) {
+            bt[PART_UPDATE][nb] = s.last.compute_ms;
+            bt[PART_DRAW][nb] = s.last.draw_ms;
+            bt[PART_UPLOAD][nb] = s.last.upload_ms;
+            bt[PART_PRESENT][nb] = s.last.present_ms;
+            bt[PART_TOTAL][nb] = (mono() - t) * 1e3;
+            nb++;
+        }
+        if (quit) break;
         if (v->frames && s.frame >= v->frames) break;
         double spent = mono() - t;
         if (spent < frame_s) {   /* the software renderer has no vsync: throttle to 60 fps */
@@ -183,12 +255,12 @@ static int run(const CliOptions *o, SceneKind kind, const ViewOptions *v)
             printf("reslab view: wrote %s (%dx%d pixels)\n", v->screenshot, w, h);
         }
     }
-    if (s.frame > 0)
-        printf("reslab view: %ld frames, mean ms per frame: compute %.2f (%.2f steps, max %.1f), "
-               "draw %.2f, upload %.2f, present %.2f; last step %.1f ms at depth %zu\n",
-               s.frame, s.sum.compute_ms / s.frame, (double)s.sum.steps / s.frame, s.max_compute_ms,
-               s.sum.draw_ms / s.frame, s.sum.upload_ms / s.frame, s.sum.present_ms / s.frame,
-               s.step_ms, s.shown);
+    if (nb > 0) print_bench(bt, nb, &s);
+    else if (s.frame > 0)
+        printf("reslab view: %ld frames, mean ms per frame: update %.2f, draw %.2f, upload %.2f, "
+               "present %.2f; depth %zu\n", s.frame, s.sum.compute_ms / s.frame,
+               s.sum.draw_ms / s.frame, s.sum.upload_ms / s.frame, s.sum.present_ms / s.frame, s.shown);
+    for (int k = 0; k < PARTS; k++) free(bt[k]);
     viewer_state_free(&s);
     present_close(pr);
     free(events);
@@ -197,7 +269,7 @@ static int run(const CliOptions *o, SceneKind kind, const ViewOptions *v)
 
 int viewer_main(int argc, char **argv)
 {
-    ViewOptions v = {0, NULL, NULL, 1.0};
+    ViewOptions v = {0, NULL, NULL, 1.0, 0, 0};
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         view_usage(stdout);
         return 0;
@@ -222,13 +294,10 @@ int viewer_main(int argc, char **argv)
     CliOptions o;
     opts_defaults(&o);
     o.samples = 100;
-    o.net.depth = 100;
     if (take_view_options(&n, args, &v) == 0) {
         int prc = opts_parse("view", n, args, OPT_NET | OPT_RENDER | OPT_FLOW, view_usage, &o);
         if (prc == OPTS_HELP) rc = 0;
         else if (prc == OPTS_OK) {
-            if (kind == SCENE_UNROLL && !o.order_given) o.net.order = ORDER_PRE;
-            if (kind == SCENE_SHATTER && !o.width_given) o.net.width = 200;
             if (o.modes_given)
                 fprintf(stderr, "reslab view: --sweep, --jacobian, ... belong to 'reslab flow'; name a scene instead\n");
             else if (o.output)

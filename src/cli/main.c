@@ -27,7 +27,9 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: reslab [--help | --version] [COMMAND [options]]\n"
                "reslab computes the mathematics of residual networks, y = F(x) + x, exactly.\n"
-               "Without a command it prints the gradient-flow table (reslab flow).\n\ncommands:\n");
+               "Without a command it opens the viewer on the depth scene (reslab view); without a\n"
+               "display it says so and names the reslab render command that draws the same picture.\n"
+               "\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
     fprintf(f, "\n'reslab COMMAND --help' describes each command's options.\n");
@@ -38,9 +40,9 @@ int main(int argc, char **argv)
 #if RESLAB_HAVE_OPENBLAS
     openblas_set_num_threads(1);                 /* one thread: same bytes on every run */
 #endif
-    if (argc < 2) {
-        char *args[] = {"flow", NULL};
-        return cmd_flow(1, args);
+    if (argc < 2) {                              /* the classroom default: the viewer */
+        char *args[] = {"view", NULL};
+        return viewer_main(1, args);
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);

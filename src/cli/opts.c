@@ -158,7 +158,10 @@ static int opts_apply(const char *cmd, int code, const char *name, const char *a
     double g = 0;
     int rc = OPTS_OK;
     switch (code) {
-    case O_DEPTH: rc = parse_size(cmd, name, a, 1, LIMIT_DIM, &n->depth); break;
+    case O_DEPTH:
+        rc = parse_size(cmd, name, a, 1, LIMIT_DIM, &n->depth);
+        o->depth_given = 1;
+        break;
     case O_WIDTH:
         rc = parse_size(cmd, name, a, 1, LIMIT_DIM, &n->width);
         o->width_given = 1;

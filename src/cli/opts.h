@@ -47,6 +47,7 @@ typedef struct {
     int verbose;
     int order_given;         /* 1 if --order was on the command line */
     int width_given;         /* 1 if --width was on the command line */
+    int depth_given;         /* 1 if --depth was on the command line */
     FlowMode mode;           /* flow: which analysis (one of the mode options; default norms) */
     int modes_given;         /* how many mode options were given (at most one is allowed) */
     size_t samples;          /* flow --paths: sampled paths per length */

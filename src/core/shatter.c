@@ -82,7 +82,7 @@ void shatter_net_gradients(Net *net, const gsl_vector *w, double *g)
     /* Coupled examples: sum_i y_i would add dy_j/dx_i (j != i) into row i. L = y_i alone
      * (dL/dx_L = w in row i, 0 elsewhere) gives dy_i/dx_0[k] in row k for every k; keep k = i.
      * One backward pass per example. */
-    for (size_t i = 0; i < N; i++) {
+    for (size_t i = 0; i < N && !status_cancelled(); i++) {   /* a cancel leaves g partial */
         gsl_matrix_set_zero(up);
         set_row(up, i, w);
         net_backward(net, up);
@@ -198,14 +198,21 @@ static int sweep_depth(const NetConfig *cfg, const ShatterOptions *opt, SweepWor
         }
         net_forward(net, sw->X);
         sw->r1[s] = sw->r4[s] = 0.0;
-        for (size_t k = 0; k < R; k++) {          /* readouts: drawn after the net, in turn */
+        for (size_t k = 0; k < R && rc == RESLAB_OK; k++) {   /* readouts: after the net, in turn */
+            if (status_cancelled()) {
+                rc = RESLAB_ERR_CANCELLED;
+                break;
+            }
             shatter_readout(sw->w, sw->rng);
             shatter_net_gradients(net, sw->w, sw->g);
             sw->r1[s] += shatter_autocorr(sw->g, N, 1) / (double)R;
             sw->r4[s] += shatter_autocorr(sw->g, N, SHATTER_LAG) / (double)R;
         }
     }
-    if (rc) {
+    if (rc == RESLAB_OK && status_cancelled()) rc = RESLAB_ERR_CANCELLED;   /* g may be partial */
+    if (rc == RESLAB_ERR_CANCELLED) {
+        status_set(err, errlen, rc, "cancelled");
+    } else if (rc) {
         status_set(err, errlen, rc, "out of memory redrawing the sweep net");
     } else {
         out->depth = cfg->depth;

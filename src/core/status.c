@@ -2,6 +2,7 @@
 #include "status.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 const char *status_name(int code)
@@ -13,6 +14,7 @@ const char *status_name(int code)
     case RESLAB_ERR_TOOBIG: return "size too large";
     case RESLAB_ERR_IO: return "input/output error";
     case RESLAB_ERR_FORMAT: return "bad file format";
+    case RESLAB_ERR_CANCELLED: return "cancelled";
     default: return "unknown error";
     }
 }
@@ -27,3 +29,9 @@ int status_set(char *err, size_t errlen, int code, const char *fmt, ...)
     }
     return code;
 }
+
+static atomic_int cancel_flag;
+
+void status_cancel(int on) { atomic_store_explicit(&cancel_flag, on != 0, memory_order_relaxed); }
+
+int status_cancelled(void) { return atomic_load_explicit(&cancel_flag, memory_order_relaxed); }

@@ -22,6 +22,7 @@ enum {
     RESLAB_ERR_TOOBIG = 3,    /* the memory estimate exceeds the limit; the message gives it */
     RESLAB_ERR_IO = 4,        /* a file could not be opened, read or written */
     RESLAB_ERR_FORMAT = 5,    /* a file's contents are not what was expected */
+    RESLAB_ERR_CANCELLED = 6, /* status_cancel asked a long computation to stop */
 };
 
 /* A short name for a code ("invalid argument", ...); never NULL. */
@@ -31,5 +32,13 @@ const char *status_name(int code);
  * failing function can end with `return status_set(err, errlen, RESLAB_ERR_IO, "...", ...);`. */
 int status_set(char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Cancelling long computations from another thread (the viewer's compute thread builds scenes
+ * that take seconds: shatter with batch norm, large path expansions). status_cancel(1) asks every
+ * computation that polls status_cancelled() to stop at its next check and return
+ * RESLAB_ERR_CANCELLED; status_cancel(0) clears the request. Process-wide (one atomic flag);
+ * the polls cost one relaxed load each. Polled by: shatter_sweep (per example and readout). */
+void status_cancel(int on);
+int status_cancelled(void);
 
 #endif

@@ -41,6 +41,12 @@ SceneParams scene_params_default(void)
     return p;
 }
 
+void scene_apply_defaults(SceneKind k, SceneParams *p, unsigned given)
+{
+    if (k == SCENE_UNROLL && !(given & SCENE_GIVEN_ORDER)) p->net.order = ORDER_PRE;
+    if (k == SCENE_SHATTER && !(given & SCENE_GIVEN_WIDTH)) p->net.width = 200;
+}
+
 const char *scene_name(SceneKind k) { return k < SCENE_COUNT ? scene_info[k].name : "?"; }
 
 const char *scene_title(SceneKind k, SceneLang lang)

@@ -72,6 +72,12 @@ SceneKind scene_kind(const Scene *s);
 /* Draws the scene into r (logical units) on cr with theme t, in the params' language. */
 void scene_draw(const Scene *s, cairo_t *cr, Rect r, const Theme *t);
 
+/* The defaults a scene puts on options that were not given (render, view and lessons agree):
+ * unroll: pre-activation order (as `reslab unroll`); shatter: width 200 (as `flow --shatter`,
+ * Balduzzi et al.'s width). given: SCENE_GIVEN_* bits of the options the user set. */
+enum { SCENE_GIVEN_ORDER = 1, SCENE_GIVEN_WIDTH = 2, SCENE_GIVEN_DEPTH = 4 };
+void scene_apply_defaults(SceneKind k, SceneParams *p, unsigned given);
+
 /* The module's own data (SceneDepth * for SCENE_DEPTH, ...), for scene-specific calls such as
  * scene_depth_step in the viewer. */
 void *scene_data(Scene *s);

@@ -39,6 +39,9 @@ struct SceneDepth {
     double *act[2];              /* [k] (L + 1, n): x_l of example 0 */
     double *maxabs[2];           /* [k][l]: max |finite x_j[u]|, j <= l (prefix maximum) */
     unsigned char *bad[2];       /* [k][l]: 1 if x_j of example 0 has inf/NaN for some j <= l */
+    double *norms[2];            /* [k][l]: the sweep's norms at the shown depth (published copy:
+                                    the draw never reads the Sweep, which a compute thread may be
+                                    stepping; see scene_depth_step_compute) */
     double *gplot[2];            /* [k][l]: the norms with NaN as +inf: an overflow mark */
     double *cx[2], *cy[2];       /* [k]: the curve as drawn, (l, gplot[l]) thinned (thin_curve) */
     size_t cn[2];                /* [k]: its points */
@@ -88,8 +91,10 @@ static void thin_curve(SceneDepth *s, int k, size_t d)
 static void record_norms(SceneDepth *s, int k)
 {
     const Sweep *w = s->sweep[k];
-    for (size_t l = 0; l <= w->depth; l++)
+    for (size_t l = 0; l <= w->depth; l++) {
+        s->norms[k][l] = w->norms[l];
         s->gplot[k][l] = isnan(w->norms[l]) ? INFINITY : w->norms[l];
+    }
     thin_curve(s, k, w->depth);
 }
 
@@ -118,10 +123,11 @@ static int alloc_arrays(SceneDepth *s, int k)
     s->maxabs[k] = malloc(L1 * sizeof *s->maxabs[k]);
     s->bad[k] = malloc(L1);
     s->gplot[k] = malloc(L1 * sizeof *s->gplot[k]);
+    s->norms[k] = malloc(L1 * sizeof *s->norms[k]);
     s->cx[k] = malloc(L1 * sizeof *s->cx[k]);
     s->cy[k] = malloc(L1 * sizeof *s->cy[k]);
     s->sweep[k] = sweep_alloc(k == SCENE_DEPTH_PLAIN ? s->plain : s->res, s->X);
-    return s->act[k] && s->maxabs[k] && s->bad[k] && s->gplot[k] && s->cx[k] && s->cy[k] &&
+    return s->act[k] && s->maxabs[k] && s->bad[k] && s->gplot[k] && s->norms[k] && s->cx[k] && s->cy[k] &&
            s->sweep[k];
 }
 
@@ -199,6 +205,7 @@ void scene_depth_free(SceneDepth *s)
         free(s->maxabs[k]);
         free(s->bad[k]);
         free(s->gplot[k]);
+        free(s->norms[k]);
         free(s->cx[k]);
         free(s->cy[k]);
     }
@@ -208,12 +215,30 @@ void scene_depth_free(SceneDepth *s)
     free(s);
 }
 
-int scene_depth_step(SceneDepth *s)
+int scene_depth_step_compute(SceneDepth *s)
 {
     if (s->shown >= s->L) return 1;
     for (int k = 0; k < 2; k++)
-        if (s->sweep[k]) advance(s, k, s->shown + 1);
-    s->shown++;
+        if (s->sweep[k] && s->sweep[k]->depth == s->shown) sweep_step(s->sweep[k]);
+    return 0;
+}
+
+void scene_depth_step_publish(SceneDepth *s)
+{
+    int moved = 0;
+    for (int k = 0; k < 2; k++)
+        if (s->sweep[k] && s->sweep[k]->depth == s->shown + 1) {
+            record_layer(s, k, s->shown + 1);
+            record_norms(s, k);
+            moved = 1;
+        }
+    if (moved) s->shown++;
+}
+
+int scene_depth_step(SceneDepth *s)
+{
+    if (scene_depth_step_compute(s)) return 1;
+    scene_depth_step_publish(s);
     return 0;
 }
 
@@ -237,7 +262,7 @@ const double *scene_depth_activations(const SceneDepth *s, int k)
 
 const double *scene_depth_norms(const SceneDepth *s, int k)
 {
-    return k >= 0 && k < 2 && s->sweep[k] ? s->sweep[k]->norms : NULL;
+    return k >= 0 && k < 2 && s->sweep[k] ? s->norms[k] : NULL;
 }
 
 /* ---- words -------------------------------------------------------------------------------- */
@@ -586,7 +611,7 @@ static int hit_curves(const SceneDepth *s, const PlotAxes *ax, double radius, Sc
         }
     if (bk < 0) return 0;
     char v[32];
-    value_text(v, sizeof v, s->sweep[bk]->norms[bl]);
+    value_text(v, sizeof v, s->norms[bk][bl]);
     snprintf(buf, len, "%s ||dL/dx_%zu|| = %s", net_name(bk, lang), bl, v);
     return 1;
 }

@@ -66,6 +66,18 @@ void scene_depth_draw(const SceneDepth *s, cairo_t *cr, Rect r, const Theme *t, 
  * block backwards per net: ~10 ms per net at depth 1000, width 64, batch 8. */
 int scene_depth_step(SceneDepth *s);
 
+/* scene_depth_step in two halves, for a compute thread (src/viewer/worker.c):
+ *     scene_depth_step_compute(s);     the sweeps' block forward and backward (the cost); touches
+ *                                      only the nets and Sweeps, nothing the draw or hit-test reads
+ *     lock; scene_depth_step_publish(s); unlock;   copies x_{d+1} and the norms into the drawn
+ *                                      arrays and sets shown = d + 1 (microseconds)
+ * so the drawing thread may draw, hit-test and read the accessors below (all of which read only
+ * the published arrays) concurrently with _compute, and must hold the same lock as _publish.
+ * _compute returns 1 (nothing done) at the full depth; calling it twice without a _publish does
+ * nothing the second time. */
+int scene_depth_step_compute(SceneDepth *s);
+void scene_depth_step_publish(SceneDepth *s);
+
 /* Back to depth 1 (one block: the smallest prefix net with a block in it). */
 void scene_depth_restart(SceneDepth *s);
 
@@ -90,8 +102,9 @@ int scene_depth_hit_theme(const SceneDepth *s, Rect r, const Theme *t, SceneLang
  * array; rows 0 .. shown are valid. NULL if that net is not shown (p->show). Owned by s. */
 const double *scene_depth_activations(const SceneDepth *s, int k);
 
-/* ||dL/dx_l||, l = 0 .. shown, of net k's prefix net at the shown depth (the Sweep's norms, NaN
- * and inf as computed). NULL if that net is not shown. Owned by s. */
+/* ||dL/dx_l||, l = 0 .. shown, of net k's prefix net at the shown depth (a copy of the Sweep's
+ * norms made when the depth was published, NaN and inf as computed). NULL if that net is not
+ * shown. Owned by s. */
 const double *scene_depth_norms(const SceneDepth *s, int k);
 
 /* Where scene_depth_draw puts things. */

@@ -11,6 +11,7 @@
 
 #include "present.h"
 #include "scene_depth.h"
+#include "worker.h"
 
 enum { BUDGET_MS_DEFAULT = 12 };
 static const size_t widths[] = {16, 32, 64};
@@ -35,6 +36,17 @@ static double rate_for(size_t depth)
 }
 
 static int is_depth(const ViewerState *s) { return s->scene && s->kind == SCENE_DEPTH; }
+
+/* The scene on screen, locked against the compute thread's publishes (async) until unlock. */
+static Scene *lock_scene(ViewerState *s)
+{
+    return s->worker ? worker_lock_scene(s->worker) : s->scene;
+}
+
+static void unlock_scene(ViewerState *s)
+{
+    if (s->worker) worker_unlock_scene(s->worker);
+}
 
 static Scene *build(ViewerState *s, SceneKind kind, SceneParams *p, char *err, size_t errlen)
 {
@@ -62,14 +74,39 @@ int viewer_state_init(ViewerState *s, SceneKind kind, const SceneParams *p, cons
     s->scene = build(s, kind, &s->params, err, errlen);
     if (!s->scene) return -1;
     s->built = s->params;
+    for (int k = 0; k < SCENE_COUNT; k++) {
+        s->per_scene[k] = s->params;
+        scene_apply_defaults((SceneKind)k, &s->per_scene[k], 0);
+    }
+    s->per_scene[kind] = s->params;
     if (kind == SCENE_DEPTH) s->shown = scene_depth_shown(scene_data(s->scene));
+    s->want = s->shown;
     return 0;
 }
 
 void viewer_state_free(ViewerState *s)
 {
-    scene_free(s->scene);
+    if (s->worker) {
+        worker_stop(s->worker);                  /* frees the scene it owns */
+        s->worker = NULL;
+    } else {
+        scene_free(s->scene);
+    }
     s->scene = NULL;
+}
+
+int viewer_go_async(ViewerState *s, char *err, size_t errlen)
+{
+    if (s->worker) return 0;
+    s->worker = worker_start(s->scene, s->kind, &s->built, err, errlen);
+    if (!s->worker) return -1;
+    s->want = s->shown;
+    return 0;
+}
+
+int viewer_wait_idle(ViewerState *s, double timeout_ms)
+{
+    return s->worker ? worker_wait_idle(s->worker, timeout_ms) : 1;
 }
 
 static size_t next_depth(size_t d, int dir)
@@ -94,6 +131,7 @@ int viewer_handle_key(ViewerState *s, int key)
             s->paused = 0;
         } else {
             s->paused = !s->paused;
+            if (s->paused) s->want = s->shown;   /* async: stop after the step under way */
         }
         return 1;
     case VK_LEFT: s->step_req = -1; s->paused = 1; return 1;
@@ -137,8 +175,15 @@ int viewer_handle_key(ViewerState *s, int key)
     case 'q': case VK_ESCAPE: s->quit = 1; return 1;
     default:
         if (key >= '1' && key < '1' + SCENE_COUNT) {
-            s->kind = (SceneKind)(key - '1');
-            s->rebuild = 1;
+            SceneKind k = (SceneKind)(key - '1');
+            if (k != s->kind) {              /* each scene keeps its own settings */
+                s->per_scene[s->kind] = s->params;
+                s->params = s->per_scene[k];
+                s->params.lang = s->per_scene[s->kind].lang;
+                s->params.show = s->per_scene[s->kind].show;
+                s->kind = k;
+                s->rebuild = 1;
+            }
             return 1;
         }
         return 0;
@@ -264,10 +309,98 @@ static void apply_rebuild(ViewerState *s)
     if (s->kind == SCENE_DEPTH) s->shown = scene_depth_shown(scene_data(sc));
 }
 
+/* The request for a rebuild of s->kind with s->params, keeping the shown depth where it can. */
+static void post_rebuild(ViewerState *s, WorkerRequest *r)
+{
+    r->rebuild = 1;
+    r->kind = s->kind;
+    r->params = s->params;
+    if (s->kind == SCENE_DEPTH) {
+        size_t shown = s->shown ? s->shown : 1;
+        if (shown > s->params.net.depth) shown = s->params.net.depth;
+        r->params.shown_depth = shown;
+        s->want = shown;
+    } else {
+        r->params.shown_depth = 0;
+    }
+    s->rebuild = 0;
+    s->building = 1;
+    s->acc = 0;
+}
+
+/* Async update: read what the compute thread did, then post what this frame wants. */
+static void update_async(ViewerState *s, double dt)
+{
+    WorkerStatus st;
+    worker_status(s->worker, &st);
+    if (st.built) {
+        if (st.build_failed) {            /* keep the scene on screen and its params */
+            snprintf(s->message, sizeof s->message, "%s", st.error);
+            fprintf(stderr, "reslab view: %s\n", st.error);
+            s->params = s->built;
+            s->kind = st.kind;
+        } else {
+            s->built = st.params;
+            s->message[0] = 0;
+            s->rate = rate_for(st.params.net.depth);
+            s->acc = 0;
+        }
+    }
+    s->building = st.building;
+    s->worker_steps = st.steps;
+    s->worker_step_ms_sum = st.step_ms_sum;
+    s->worker_last_step_ms = st.last_step_ms;
+    s->scene = NULL;                      /* only under the lock (lock_scene) */
+    {
+        Scene *sc = worker_lock_scene(s->worker);
+        s->scene = sc;
+        worker_unlock_scene(s->worker);
+    }
+    s->shown = st.shown;
+    WorkerRequest r = {0};
+    if (s->rebuild) post_rebuild(s, &r);
+    int depth_on_screen = !s->building && st.kind == SCENE_DEPTH && s->kind == SCENE_DEPTH;
+    if (depth_on_screen) {
+        size_t L = s->params.net.depth;
+        if (s->restart_req) {
+            r.restart = 1;
+            s->want = 1;
+            s->acc = 0;
+        } else if (s->step_req > 0) {
+            s->want = s->shown + 1 <= L ? s->shown + 1 : L;
+        } else if (s->step_req < 0 && s->shown > 1) {
+            s->shown--;
+            post_rebuild(s, &r);
+        } else if (!s->paused && s->shown < L) {
+            s->acc += dt * s->rate;
+            if (s->want < s->shown) s->want = s->shown;
+            while (s->acc >= 1 && s->want < L) {
+                s->want++;
+                s->acc -= 1;
+            }
+            /* compute-bound: at most 2 blocks ahead of the screen; the backlog is dropped */
+            if (s->want > s->shown + 2) s->want = s->shown + 2, s->acc = 0;
+            if (s->acc > 1) s->acc = 1;
+        }
+    }
+    r.want = s->want;
+    worker_post(s->worker, &r);
+    s->restart_req = 0;
+    s->step_req = 0;
+}
+
 void viewer_update(ViewerState *s, double dt)
 {
     double t0 = now_ms();
     int steps = 0;
+    if (s->worker) {
+        long before = s->worker_steps;
+        update_async(s, dt);
+        s->last.steps = (int)(s->worker_steps - before);
+        s->last.compute_ms = now_ms() - t0;
+        if (s->last.compute_ms > s->max_compute_ms) s->max_compute_ms = s->last.compute_ms;
+        return;
+    }
     if (s->rebuild) apply_rebuild(s);
     if (is_depth(s)) {
         SceneDepth *d = scene_data(s->scene);
@@ -313,9 +446,10 @@ void viewer_update(ViewerState *s, double dt)
     if (s->last.compute_ms > s->max_compute_ms) s->max_compute_ms = s->last.compute_ms;
 }
 
-/* A text box with a translucent background at (x, y) (top-left), clamped into (w, h). */
-static void draw_box(cairo_t *cr, const Theme *t, double x, double y, double w, double h,
-                     const char *markup, double size, double tab)
+/* A text box with a translucent background at (x, y) (top-left), clamped into (w, h); returns
+ * its height. With draw = 0 it only measures. */
+static double text_box(cairo_t *cr, const Theme *t, double x, double y, double w, double h,
+                       const char *markup, double size, double tab, int draw)
 {
     PangoLayout *lay = pango_cairo_create_layout(cr);
     PangoFontDescription *fd = pango_font_description_from_string(t->font);
@@ -336,6 +470,10 @@ static void draw_box(cairo_t *cr, const Theme *t, double x, double y, double w, 
     if (y + bh > h) y = h - bh;
     if (x < 0) x = 0;
     if (y < 0) y = 0;
+    if (!draw) {
+        g_object_unref(lay);
+        return bh;
+    }
     cairo_save(cr);
     cairo_set_source_rgba(cr, t->background.r, t->background.g, t->background.b, 0.96);
     cairo_rectangle(cr, x, y, bw, bh);
@@ -348,6 +486,13 @@ static void draw_box(cairo_t *cr, const Theme *t, double x, double y, double w, 
     pango_cairo_show_layout(cr, lay);
     cairo_restore(cr);
     g_object_unref(lay);
+    return bh;
+}
+
+static void draw_box(cairo_t *cr, const Theme *t, double x, double y, double w, double h,
+                     const char *markup, double size, double tab)
+{
+    text_box(cr, t, x, y, w, h, markup, size, tab, 1);
 }
 
 static const char help_text[] =
@@ -371,21 +516,40 @@ static const char help_text[] =
 void viewer_draw(ViewerState *s, cairo_t *cr, double w, double h)
 {
     const Theme *t = &s->theme;
-    s->last_w = w;
-    s->last_h = h;
-    cairo_set_source_rgb(cr, t->background.r, t->background.g, t->background.b);
-    cairo_paint(cr);
-    if (s->scene) scene_draw(s->scene, cr, (Rect){0, 0, w, h}, t);
     double fs = t->font_size * 0.9;
     char line[768];
-    if (s->kind == SCENE_DEPTH)
-        snprintf(line, sizeof line, "depth %zu / %zu   %s   %.0f blocks/s   h: help%s%s", s->shown,
+    SceneKind shown_kind = s->kind;
+    {
+        Scene *sc = lock_scene(s);
+        if (sc) shown_kind = scene_kind(sc);
+        unlock_scene(s);
+    }
+    if (s->building)
+        snprintf(line, sizeof line, "computing the %s scene …   (keys still work; q quits)%s%s",
+                 scene_name(s->kind), s->message[0] ? "   " : "", s->message);
+    else if (shown_kind == SCENE_DEPTH) {
+        /* the pace: the animation's rate, or what the compute thread manages if that is less */
+        double rate = s->rate;
+        int bound = s->worker && s->worker_last_step_ms > 0 && 1e3 / s->worker_last_step_ms < rate;
+        if (bound) rate = 1e3 / s->worker_last_step_ms;
+        snprintf(line, sizeof line, "depth %zu / %zu   %s   %.0f blocks/s%s   h: help%s%s", s->shown,
                  s->params.net.depth, s->paused ? "paused" : (s->shown >= s->params.net.depth ? "done (space: again)" : "playing"),
-                 s->rate, s->message[0] ? "   " : "", s->message);
-    else
+                 rate, bound ? " (compute-bound)" : "", s->message[0] ? "   " : "", s->message);
+    } else {
         snprintf(line, sizeof line, "%s   h: help%s%s", scene_name(s->kind), s->message[0] ? "   " : "",
                  s->message);
+    }
     char *esc = g_markup_escape_text(line, -1);
+    /* the status line has a strip of its own under the scene: it hides no axis */
+    double strip = text_box(cr, t, 0, 0, w, h, esc, fs, 0, 0);
+    if (strip > h / 3) strip = h / 3;
+    s->last_w = w;
+    s->last_h = h - strip;
+    cairo_set_source_rgb(cr, t->background.r, t->background.g, t->background.b);
+    cairo_paint(cr);
+    Scene *sc = lock_scene(s);
+    if (sc) scene_draw(sc, cr, (Rect){0, 0, w, h - strip}, t);
+    unlock_scene(s);
     draw_box(cr, t, 0, h, w, h, esc, fs, 0);   /* clamped to the bottom-left corner */
     g_free(esc);
     if (s->mouse_in && s->hover[0]) {
@@ -394,7 +558,10 @@ void viewer_draw(ViewerState *s, cairo_t *cr, double w, double h)
         g_free(esc);
     }
     if (s->help) {
-        draw_box(cr, t, w * 0.25, h * 0.15, w, h, help_text, t->font_size * 1.1, t->font_size * 1.1 * 5.5);
+        /* 17 lines at 1.1 font sizes, kept inside 90 % of a small window's height */
+        double hs = t->font_size * 1.1, fit = 0.9 * h / (17 * 1.25);
+        if (hs > fit) hs = fit;
+        draw_box(cr, t, w * 0.25, h * 0.08, w, h, help_text, hs, hs * 5.5);
     }
 }
 
@@ -403,9 +570,12 @@ static void update_hover(ViewerState *s)
     s->hover[0] = 0;
     if (!is_depth(s) || !s->mouse_in || s->last_w <= 0) return;
     char buf[256];
-    if (scene_depth_hit_theme(scene_data(s->scene), (Rect){0, 0, s->last_w, s->last_h}, &s->theme,
-                              s->params.lang, s->mx, s->my, buf, sizeof buf))
-        snprintf(s->hover, sizeof s->hover, "%s", buf);
+    Scene *sc = lock_scene(s);
+    int hit = sc && scene_kind(sc) == SCENE_DEPTH &&
+              scene_depth_hit_theme(scene_data(sc), (Rect){0, 0, s->last_w, s->last_h}, &s->theme,
+                                    s->params.lang, s->mx, s->my, buf, sizeof buf);
+    unlock_scene(s);
+    if (hit) snprintf(s->hover, sizeof s->hover, "%s", buf);
 }
 
 static void take_screenshot(ViewerState *s, Present *p)

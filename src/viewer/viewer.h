@@ -9,9 +9,15 @@
  *     viewer_state_free(&s);  present_close(p);
  *
  * The depth scene grows at s.rate blocks per second (not per frame). One step of both nets costs
- * up to ~27 ms at depth 1000, so a frame runs steps only while its compute time stays under
- * s.budget_ms (at least one step when one is due); the backlog is dropped, not carried over. A
- * step dearer than the budget is paid off by skipping steps in the next frames (debt_ms).
+ * up to ~27 ms at depth 1000, so:
+ *   - async (viewer_go_async, what `reslab view` does): a compute thread steps and builds; a frame
+ *     only raises the depth it asks for (at most 2 ahead of the shown one: a slow step drops the
+ *     backlog) and draws the published state under the thread's lock. A scene build runs there
+ *     too, with the old scene on screen and "computing" in the status line; a newer request or
+ *     quitting cancels it (status_cancel).
+ *   - sync (tests, `--sync`): a frame runs steps only while its compute time stays under
+ *     s.budget_ms (at least one step when one is due); the backlog is dropped. A step dearer than
+ *     the budget is paid off by skipping steps in the next frames (debt_ms).
  * Keys (viewer_handle_key; codes are ASCII or VK_*): space pause/play (restart at the target),
  * left/right one block down/up, +/- target depth, w width 16/32/64, i init, v shortcut variant,
  * b batch norm, p plain/residual/both, r new seed, 1..7 scene, s screenshot, f fullscreen,
@@ -36,10 +42,15 @@ typedef struct {
 } ViewerTimes;
 
 typedef struct Present Present;
+typedef struct Worker Worker;
 
 typedef struct {
-    SceneKind kind;
+    SceneKind kind;           /* the scene asked for (keys 1..7); the one on screen may still be
+                                 building (async) */
     SceneParams params;       /* params.net.depth is the target depth (edited by keys) */
+    SceneParams per_scene[SCENE_COUNT];   /* what each scene starts with when switched to, and
+                                 keeps while another is shown (init: params with each scene's
+                                 defaults, scene_apply_defaults; the caller may change them) */
     SceneParams built;        /* the params the current scene was built with */
     Scene *scene;
     Theme theme;
@@ -64,6 +75,11 @@ typedef struct {
     double last_w, last_h;    /* logical size of the last frame */
     ViewerTimes last, sum;    /* the last frame's times and their sums over all frames */
     double max_compute_ms;
+    Worker *worker;           /* non-NULL: the numerics run on a compute thread (viewer_go_async) */
+    int building;             /* async: a scene is being built (the old one is shown) */
+    size_t want;              /* async: the depth the animation asks the worker for */
+    long worker_steps;        /* async: depth steps the worker did, and their compute time */
+    double worker_step_ms_sum, worker_last_step_ms;
 } ViewerState;
 
 /* Builds the scene (kind, p; the depth scene starts at depth 1 unless p->shown_depth is set)
@@ -71,6 +87,16 @@ typedef struct {
 int viewer_state_init(ViewerState *s, SceneKind kind, const SceneParams *p, const Theme *t,
                       char *err, size_t errlen);
 void viewer_state_free(ViewerState *s);
+
+/* Moves the numerics to a compute thread (worker.h): from now on depth steps and scene builds
+ * never run in viewer_frame, which only posts requests and draws the latest published state.
+ * Without it (tests, --sync) everything runs in viewer_frame, deterministically per frame.
+ * 0, or -1 with a message (the viewer then stays synchronous). */
+int viewer_go_async(ViewerState *s, char *err, size_t errlen);
+
+/* Async: waits until the compute thread has done everything asked so far (or timeout_ms):
+ * 1 if it has. Sync: 1. For tests and scripted runs. */
+int viewer_wait_idle(ViewerState *s, double timeout_ms);
 
 /* Applies one key to the plain state. 1 if the key means something, 0 if it was ignored. */
 int viewer_handle_key(ViewerState *s, int key);
