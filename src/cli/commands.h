@@ -8,6 +8,12 @@ int cmd_flow(int argc, char **argv);
 int cmd_unroll(int argc, char **argv);
 int cmd_gradcheck(int argc, char **argv);
 int cmd_render(int argc, char **argv);
+/* `reslab lesson` (cmd_lesson.c): list, --text, --pdf FILE; without those, lesson_view. */
+int cmd_lesson(int argc, char **argv);
+/* Shows a parsed lesson (lesson.h) in the viewer, lang 0 English, 1 Chinese (LessonLang);
+ * returns the exit status. cmd_lesson.c has a weak stand-in that says the viewer is not built. */
+struct Lesson;
+int lesson_view(const struct Lesson *l, int lang);
 /* `reslab view` (cmd_view.c): a scene in an SDL window; exit 2 without a display. */
 int viewer_main(int argc, char **argv);
 

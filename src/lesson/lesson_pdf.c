@@ -1,0 +1,351 @@
+/* lesson_pdf.c: the handout: one page per step, drawn with src/render, written atomically.
+ *
+ * Page layout (logical units = points, A4 landscape 842 x 595):
+ *     header     lesson title (muted) .................................. Step i / N
+ *     title      the step's title, bold
+ *     left 34%   text, question, answer (shrunk from 11 pt down to 7 pt until they fit)
+ *     right      the scene's figure (aspect 1.6, framed), the checks below it
+ *     footer     the command that draws the same figure: reslab render NAME OPTIONS
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "lesson_pdf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cairo-pdf.h>
+
+#include "scene_util.h"
+#include "status.h"
+#include "text.h"
+
+#define MARGIN 30.0
+#define BODY_MAX 11.0      /* largest body size, points */
+#define BODY_MIN 7.0       /* smallest: below this a handout is not readable */
+#define FIG_W 1100.0       /* the figure's own size: the scenes' layouts need ~55 x 35 font */
+#define FIG_H 687.5        /* sizes (scene_util.h); aspect 1.6 as 1280 x 800 */
+
+static const char *tr(LessonLang lang, const char *en, const char *zh)
+{
+    return lang == LESSON_ZH ? zh : en;
+}
+
+/* ---- the left column --------------------------------------------------------------------- */
+
+/* Paragraphs of s ('\n'-separated) from y down, wrapped at w; drawn only if draw. Returns the
+ * height used. */
+static double paragraphs(cairo_t *cr, const char *s, TextStyle st, double x, double y, double w,
+                         int draw)
+{
+    double y0 = y;
+    st.max_width = w;
+    while (s && *s) {
+        size_t n = strcspn(s, "\n");
+        char *p = strndup(s, n);
+        TextExtent e = {0};
+        if (p && draw) text_draw(cr, x, y, p, &st, &e);
+        else if (p) text_measure(cr, p, &st, &e);
+        free(p);
+        y += e.h + 0.45 * st.size;
+        s += n + (s[n] == '\n');
+    }
+    return y - y0;
+}
+
+/* A text field: an optional heading, the text, and the fallback note. Returns the height. */
+static double field(cairo_t *cr, const Theme *t, const LessonText *f, const char *heading,
+                    LessonLang lang, double size, Rect col, double y, int draw)
+{
+    int fb;
+    const char *s = lesson_text(f, lang, &fb);
+    if (!s) return 0.0;
+    TextStyle st = text_style(t, 1.0);
+    st.size = size;
+    double y0 = y;
+    if (heading) {
+        TextStyle h = st;
+        h.bold = 1;
+        y += paragraphs(cr, heading, h, col.x, y, col.w, draw) - 0.2 * size;
+    }
+    if (fb) {
+        TextStyle m = st;
+        m.colour = t->muted;
+        m.size = 0.85 * size;
+        y += paragraphs(cr, lesson_fallback_note(lang), m, col.x, y, col.w, draw);
+    }
+    y += paragraphs(cr, s, st, col.x, y, col.w, draw);
+    return y - y0 + 0.3 * size;
+}
+
+static double left_column(cairo_t *cr, const Theme *t, const LessonStep *s, LessonLang lang,
+                          double size, Rect col, int draw)
+{
+    double y = col.y;
+    y += field(cr, t, &s->text, NULL, lang, size, col, y, draw);
+    y += field(cr, t, &s->ask, tr(lang, "Question", "问题"), lang, size, col, y, draw);
+    y += field(cr, t, &s->answer, tr(lang, "Answer", "答案"), lang, size, col, y, draw);
+    return y - col.y;
+}
+
+/* ---- the right column -------------------------------------------------------------------- */
+
+static void checks(cairo_t *cr, const Theme *t, const LessonStep *s, LessonLang lang,
+                   const LessonCheckResult *res, Rect r)
+{
+    double y = r.y, indent = 0.0;
+    TextStyle st = text_style(t, 1.0);
+    st.size = 9.5;
+    for (int ok = 0; ok < 2; ok++) {                 /* the verdict column: its widest word */
+        char mark[64];
+        TextStyle v = st;
+        v.bold = 1;
+        TextExtent e;
+        snprintf(mark, sizeof mark, "✗ %s", lesson_checks_verdict(ok, lang));
+        text_measure(cr, mark, &v, &e);
+        if (e.w > indent) indent = e.w;
+    }
+    indent += 0.8 * st.size;
+    for (size_t i = 0; i < s->nchecks; i++) {
+        char line[512], mark[64];
+        lesson_checks_describe(&s->checks[i], res ? &res[i] : NULL, lang, line, sizeof line);
+        TextStyle v = st;
+        v.bold = 1;
+        int ok = res && res[i].passed;
+        Rgb c = {0.0, 0.62, 0.45};                        /* Okabe-Ito bluish green */
+        if (!ok) c = (Rgb){0.84, 0.37, 0.0};              /* Okabe-Ito vermillion */
+        v.colour = res ? scene_util_text_colour(t, c) : t->muted;
+        snprintf(mark, sizeof mark, "%s %s", ok ? "✓" : "✗", res ? lesson_checks_verdict(ok, lang) : "");
+        TextExtent e = {0};
+        text_draw(cr, r.x, y, mark, &v, &e);
+        st.max_width = r.w - indent;
+        TextExtent e2 = {0};
+        text_draw(cr, r.x + indent, y, line, &st, &e2);
+        y += (e2.h > e.h ? e2.h : e.h) + 0.35 * st.size;
+    }
+}
+
+/* The scene drawn at FIG_W x FIG_H logical units (where every scene lays out as in
+ * `reslab render --size 1100x688`), scaled as a whole into f. */
+static void figure(cairo_t *cr, const Theme *t, const Scene *scene, Rect f)
+{
+    if (scene && f.w > 0 && f.h > 0) {
+        double k = f.w / FIG_W < f.h / FIG_H ? f.w / FIG_W : f.h / FIG_H;
+        cairo_save(cr);
+        cairo_translate(cr, f.x + 0.5 * (f.w - k * FIG_W), f.y + 0.5 * (f.h - k * FIG_H));
+        cairo_scale(cr, k, k);
+        scene_draw(scene, cr, (Rect){0, 0, FIG_W, FIG_H}, t);
+        cairo_restore(cr);
+    }
+    rgb_set_source(cr, t->grid);
+    cairo_set_line_width(cr, 0.75);
+    cairo_rectangle(cr, f.x, f.y, f.w, f.h);
+    cairo_stroke(cr);
+}
+
+/* ---- the page ---------------------------------------------------------------------------- */
+
+/* Header and step title; returns the rectangle left for the body. */
+static Rect header(cairo_t *cr, const Theme *t, const Lesson *l, size_t step, LessonLang lang,
+                   Rect page)
+{
+    TextStyle st = text_style(t, 1.0);
+    st.size = 9;
+    st.colour = t->muted;
+    char count[64];
+    snprintf(count, sizeof count, lang == LESSON_ZH ? "第 %zu / %zu 步" : "Step %zu / %zu", step + 1, l->nsteps);
+    TextStyle right = st;
+    right.halign = TEXT_RIGHT;
+    TextExtent ce = {0}, le = {0};
+    text_draw(cr, page.x + page.w, page.y, count, &right, &ce);
+    st.max_width = page.w - ce.w - 20;
+    text_draw(cr, page.x, page.y, lesson_text(&l->title, lang, NULL), &st, &le);
+    layout_cut_top(&page, (le.h > ce.h ? le.h : ce.h) + 8);
+    TextStyle ti = text_style(t, 1.0);
+    ti.size = 17;
+    ti.bold = 1;
+    ti.max_width = page.w;
+    TextExtent te = {0};
+    int fb;
+    text_draw(cr, page.x, page.y, lesson_text(&l->steps[step].title, lang, &fb), &ti, &te);
+    layout_cut_top(&page, te.h + 6);
+    if (fb) {                                        /* the title fell back to English */
+        st.max_width = page.w;
+        text_draw(cr, page.x, page.y, lesson_fallback_note(lang), &st, &te);
+        layout_cut_top(&page, te.h + 4);
+    }
+    rgb_set_source(cr, t->grid);
+    cairo_set_line_width(cr, 0.75);
+    cairo_move_to(cr, page.x, page.y);
+    cairo_line_to(cr, page.x + page.w, page.y);
+    cairo_stroke(cr);
+    layout_cut_top(&page, 12);
+    return page;
+}
+
+static double footer(cairo_t *cr, const Theme *t, const LessonStep *s, Rect page, int draw)
+{
+    char cmd[LESSON_MAX_LINE + 64];
+    snprintf(cmd, sizeof cmd, "reslab render %s %s", scene_name(s->scene), s->scene_args);
+    TextStyle st = text_style(t, 1.0);
+    st.font = "DejaVu Sans Mono, Noto Sans CJK SC";
+    st.size = 8;
+    st.colour = t->muted;
+    st.max_width = page.w;
+    st.valign = TEXT_BOTTOM;
+    TextExtent e = {0};
+    if (draw) text_draw(cr, page.x, page.y + page.h, cmd, &st, &e);
+    else text_measure(cr, cmd, &st, &e);
+    return e.h;
+}
+
+void lesson_pdf_draw_page(cairo_t *cr, Rect r, const Theme *t, const Lesson *l, size_t step,
+                          LessonLang lang, const Scene *scene, const LessonCheckResult *results)
+{
+    const LessonStep *s = &l->steps[step];
+    cairo_save(cr);
+    rgb_set_source(cr, t->background);
+    cairo_rectangle(cr, r.x, r.y, r.w, r.h);
+    cairo_fill(cr);
+    Rect page = layout_inset(r, MARGIN);
+    Rect body = header(cr, t, l, step, lang, page);
+    layout_cut_bottom(&body, footer(cr, t, s, page, 1) + 10);
+    Rect col = layout_cut_left(&body, 0.34 * body.w);
+    layout_cut_left(&body, 18);
+    double size = BODY_MAX;
+    while (size > BODY_MIN && left_column(cr, t, s, lang, size, col, 0) > col.h) size -= 0.5;
+    cairo_save(cr);
+    cairo_rectangle(cr, col.x, col.y, col.w, col.h);
+    cairo_clip(cr);
+    left_column(cr, t, s, lang, size, col, 1);
+    cairo_restore(cr);
+    double fh = body.w * FIG_H / FIG_W, room = body.h - 18.0 * (double)s->nchecks - 8;
+    Rect fig = layout_cut_top(&body, fh < room ? fh : (room > 0 ? room : 0));
+    figure(cr, t, scene, fig);
+    layout_cut_top(&body, 10);
+    checks(cr, t, s, lang, results, body);
+    cairo_restore(cr);
+}
+
+/* ---- the file ---------------------------------------------------------------------------- */
+
+/* The temporary file being written, and the first write error. */
+typedef struct {
+    FILE *f;
+    int err;
+} Sink;
+
+static cairo_status_t write_cb(void *closure, const unsigned char *data, unsigned int len)
+{
+    Sink *s = closure;
+    if (s->err) return CAIRO_STATUS_WRITE_ERROR;
+    if (fwrite(data, 1, len, s->f) != len) {
+        s->err = errno ? errno : EIO;
+        return CAIRO_STATUS_WRITE_ERROR;
+    }
+    return CAIRO_STATUS_SUCCESS;
+}
+
+/* PATH.tmp.XXXXXX next to path, with the mode a new file gets; *tmp is malloc'ed. */
+static int open_temp(const char *path, Sink *s, char **tmp, char *err, size_t errlen)
+{
+    s->f = NULL;
+    s->err = 0;
+    *tmp = malloc(strlen(path) + sizeof ".tmp.XXXXXX");
+    if (!*tmp) return status_set(err, errlen, RESLAB_ERR_NOMEM, "%s: out of memory", path);
+    strcpy(*tmp, path);
+    strcat(*tmp, ".tmp.XXXXXX");
+    mode_t mask = umask(0);
+    umask(mask);
+    int fd = mkstemp(*tmp), e = 0;
+    if (fd < 0) {
+        e = errno;
+    } else if (fchmod(fd, 0666 & ~mask) != 0 || !(s->f = fdopen(fd, "wb"))) {
+        e = errno;
+        close(fd);
+        remove(*tmp);
+    }
+    if (!e) return RESLAB_OK;
+    free(*tmp);
+    *tmp = NULL;
+    return status_set(err, errlen, RESLAB_ERR_IO, "%s: cannot create a file next to it: %s", path,
+                      strerror(e));
+}
+
+/* Closes the sink; renames tmp over path if all went well, else removes it. */
+static int finish(Sink *s, char *tmp, const char *path, int rc, char *err, size_t errlen)
+{
+    int e = s->err;
+    if (!rc && !e && (fflush(s->f) != 0 || fsync(fileno(s->f)) != 0)) e = errno;
+    if (fclose(s->f) != 0 && !e) e = errno;
+    if (!rc && e) rc = status_set(err, errlen, RESLAB_ERR_IO, "%s: cannot write: %s", path, strerror(e));
+    if (!rc && rename(tmp, path) != 0)
+        rc = status_set(err, errlen, RESLAB_ERR_IO, "%s: cannot rename the temporary file over it: %s",
+                        path, strerror(errno));
+    if (rc) remove(tmp);
+    free(tmp);
+    return rc;
+}
+
+/* The scene and check results of one step, then its page. */
+static int page(cairo_t *cr, const Theme *t, const Lesson *l, size_t i, LessonLang lang,
+                size_t *failed, char *err, size_t errlen)
+{
+    const LessonStep *s = &l->steps[i];
+    SceneParams p = s->params;
+    p.lang = lang == LESSON_ZH ? SCENE_LANG_ZH : SCENE_LANG_EN;
+    char why[512];
+    Scene *scene = scene_alloc(s->scene, &p, why, sizeof why);
+    if (!scene)
+        return status_set(err, errlen, RESLAB_ERR_INVALID, "%s:%d: scene %s: %s", l->name,
+                          s->scene_line, scene_name(s->scene), why);
+    LessonCheckResult *res = calloc(s->nchecks ? s->nchecks : 1, sizeof *res);
+    int rc = res ? RESLAB_OK : status_set(err, errlen, RESLAB_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; !rc && k < s->nchecks; k++) {
+        if (lesson_checks_run(&s->checks[k], &s->params, &res[k], why, sizeof why))
+            rc = status_set(err, errlen, RESLAB_ERR_INVALID, "%s:%d: check '%s': %s", l->name,
+                            s->checks[k].line, s->checks[k].measure->name, why);
+        else if (!res[k].passed && failed)
+            (*failed)++;
+    }
+    if (!rc) {
+        lesson_pdf_draw_page(cr, (Rect){0, 0, LESSON_PDF_W, LESSON_PDF_H}, t, l, i, lang, scene, res);
+        cairo_show_page(cr);
+    }
+    free(res);
+    scene_free(scene);
+    return rc;
+}
+
+int lesson_pdf_write(const Lesson *l, LessonLang lang, const Theme *theme, const char *path,
+                     size_t *failed, char *err, size_t errlen)
+{
+    Theme light = theme_light();
+    const Theme *t = theme ? theme : &light;
+    size_t nfail = 0;
+    Sink sink;
+    char *tmp;
+    int rc = open_temp(path, &sink, &tmp, err, errlen);
+    if (rc) return rc;
+    cairo_surface_t *sf = cairo_pdf_surface_create_for_stream(write_cb, &sink, LESSON_PDF_W, LESSON_PDF_H);
+    cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_CREATOR, "reslab lesson");
+    cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_TITLE, lesson_text(&l->title, lang, NULL));
+    cairo_t *cr = cairo_create(sf);
+    for (size_t i = 0; !rc && i < l->nsteps; i++) rc = page(cr, t, l, i, lang, &nfail, err, errlen);
+    cairo_status_t st = cairo_status(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(sf);                        /* writes the rest of the file */
+    if (st == CAIRO_STATUS_SUCCESS) st = cairo_surface_status(sf);
+    cairo_surface_destroy(sf);
+    if (!rc && st == CAIRO_STATUS_WRITE_ERROR)
+        rc = status_set(err, errlen, RESLAB_ERR_IO, "%s: cannot write: %s", path,
+                        strerror(sink.err ? sink.err : EIO));
+    else if (!rc && st != CAIRO_STATUS_SUCCESS)
+        rc = status_set(err, errlen, RESLAB_ERR_FORMAT, "%s: cairo: %s", path, cairo_status_to_string(st));
+    rc = finish(&sink, tmp, path, rc, err, errlen);
+    if (failed) *failed = nfail;
+    return rc;
+}
