@@ -160,6 +160,11 @@ Net *net_alloc(const NetConfig *cfg, size_t batch, gsl_rng *rng)
 
 Net *net_alloc_twin(const Net *src, ShortcutKind shortcut)
 {
+    return net_alloc_twin_batch(src, shortcut, src->batch);
+}
+
+Net *net_alloc_twin_batch(const Net *src, ShortcutKind shortcut, size_t batch)
+{
     NetConfig cfg = src->cfg;
     cfg.shortcut = shortcut;
     cfg.param_grads = 0;
@@ -171,21 +176,21 @@ Net *net_alloc_twin(const Net *src, ShortcutKind shortcut)
     if (!net) return NULL;
     net->cfg = cfg;
     net->block = b;
-    net->batch = src->batch;
+    net->batch = batch;
     size_t L = cfg.depth;
     net->params = calloc(L, sizeof *net->params);
     net->cache = calloc(L, sizeof *net->cache);
     net->dx = calloc(L + 1, sizeof *net->dx);
-    net->work = block_work_alloc(&b, src->batch);
-    net->x0 = gsl_matrix_calloc(src->batch, cfg.width);
+    net->work = block_work_alloc(&b, batch);
+    net->x0 = gsl_matrix_calloc(batch, cfg.width);
     net->W_in = src->W_in;                           /* shared */
-    if (src->W_in) net->input = gsl_matrix_calloc(src->batch, cfg.input_width);
+    if (src->W_in) net->input = gsl_matrix_calloc(batch, cfg.input_width);
     int ok = net->params && net->cache && net->dx && net->work && net->x0 && (!src->W_in || net->input);
     for (size_t l = 0; ok && l < L; l++) {
         net->params[l] = src->params[l];             /* shared */
-        ok = (net->cache[l] = block_cache_alloc(&b, src->batch)) != NULL;
+        ok = (net->cache[l] = block_cache_alloc(&b, batch)) != NULL;
     }
-    for (size_t l = 0; ok && l <= L; l++) ok = (net->dx[l] = gsl_matrix_calloc(src->batch, cfg.width)) != NULL;
+    for (size_t l = 0; ok && l <= L; l++) ok = (net->dx[l] = gsl_matrix_calloc(batch, cfg.width)) != NULL;
     if (!ok) {
         net_free(net);
         return NULL;

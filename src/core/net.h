@@ -100,6 +100,10 @@ size_t net_input_width(const Net *net);
  * (a projection or gate): RESLAB-style NULL is returned then, as on out of memory. */
 Net *net_alloc_twin(const Net *src, ShortcutKind shortcut);
 
+/* The same twin for another batch size (e.g. to evaluate a trained net on a whole data set, or
+ * the twin with src's own shortcut: the same net at batch B'). batch >= 1; NULL as above. */
+Net *net_alloc_twin_batch(const Net *src, ShortcutKind shortcut, size_t batch);
+
 /* Copies the branch parameters W1, b1, W2, b2 of every block and the input projection from src
  * into dst, so that dst computes the same F in every block: with dst's shortcut NONE it is the
  * plain twin of src. Depth, widths and batch must match. */
