@@ -8,6 +8,8 @@ int cmd_flow(int argc, char **argv);
 int cmd_unroll(int argc, char **argv);
 int cmd_gradcheck(int argc, char **argv);
 int cmd_render(int argc, char **argv);
+/* `reslab exercise` (cmd_exercise.c): list | check FILE | new N DIR; check exits 1 if a tensor fails. */
+int cmd_exercise(int argc, char **argv);
 /* `reslab lesson` (cmd_lesson.c): list, --text, --pdf FILE; without those, lesson_view. */
 int cmd_lesson(int argc, char **argv);
 /* Shows a parsed lesson (lesson.h) in the viewer, lang 0 English, 1 Chinese (LessonLang);

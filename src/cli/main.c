@@ -20,6 +20,7 @@ static const struct {
     {"gradcheck", cmd_gradcheck, "analytic gradients vs central differences, per tensor"},
     {"render", cmd_render, "draw a scene into a PNG, SVG or PDF figure (no window)"},
     {"view", viewer_main, "show a scene in a window; the depth scene grows block by block"},
+    {"exercise", cmd_exercise, "gradient exercises: list, check FILE (grade a backward pass), new N DIR"},
     {"lesson", cmd_lesson, "step through a lesson: list, --text, --pdf FILE"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

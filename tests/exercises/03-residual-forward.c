@@ -1,0 +1,47 @@
+/* reslab exercise 3: residual block backward: y = F(x) + x
+ * Planted bug (tests/test_exercise.c): the forward was edited (Y = F + 2X), the backward follows it.
+ */
+#include "reslab_exercise.h"
+
+/* Fills Z1, A1, F, Y from X and the weights. */
+void residual_forward(ExBlock *b)
+{
+    ex_linear_forward(b->X, b->W1, b->b1, b->Z1);              /* Z1 = X W1^T + b1   (B, h) */
+    ex_relu_forward(b->Z1, b->A1);                              /* A1 = relu(Z1)      (B, h) */
+    ex_linear_forward(b->A1, b->W2, b->b2, b->F);              /* F = A1 W2^T + b2   (B, n) */
+    for (int i = 0; i < b->Y->rows; i++)
+        for (int j = 0; j < b->Y->cols; j++)
+            AT(b->Y, i, j) = AT(b->F, i, j) + 2 * AT(b->X, i, j);   /* BUG: changed forward */
+}
+
+/* g->dX, dW1, db1, dW2, db2 += the gradients of L, given dY = dL/dY and the forward's cache. */
+void residual_backward(const ExBlock *b, const ExMat *dY, ExBlockGrads *g)
+{
+    int B = b->X->rows, n = b->X->cols, h = b->W1->rows;
+    ExMat *dA1 = ex_new("dA1", B, h), *dZ1 = ex_new("dZ1", B, h);
+    for (int i = 0; i < B; i++)                    /* dW2 = dY^T A1, db2 = 1^T dY, dA1 = dY W2 */
+        for (int o = 0; o < n; o++) {
+            double d = AT(dY, i, o);
+            AT(g->db2, 0, o) += d;
+            for (int k = 0; k < h; k++) {
+                AT(g->dW2, o, k) += d * AT(b->A1, i, k);
+                AT(dA1, i, k) += d * AT(b->W2, o, k);
+            }
+        }
+    for (int i = 0; i < B; i++)                    /* dZ1 = dA1 ⊙ [Z1 > 0] */
+        for (int k = 0; k < h; k++)
+            if (AT(b->Z1, i, k) > 0.0) AT(dZ1, i, k) = AT(dA1, i, k);
+    for (int i = 0; i < B; i++)                    /* dW1 = dZ1^T X, db1 = 1^T dZ1, dX += dZ1 W1 */
+        for (int k = 0; k < h; k++) {
+            double d = AT(dZ1, i, k);
+            AT(g->db1, 0, k) += d;
+            for (int j = 0; j < n; j++) {
+                AT(g->dW1, k, j) += d * AT(b->X, i, j);
+                AT(g->dX, i, j) += d * AT(b->W1, k, j);      /* through F */
+            }
+        }
+    for (int i = 0; i < B; i++)
+        for (int j = 0; j < n; j++) AT(g->dX, i, j) += AT(dY, i, j);   /* shortcut: ADDED */
+    ex_delete(dA1);
+    ex_delete(dZ1);
+}
