@@ -156,7 +156,7 @@ static void print_bench(double *t[PARTS], size_t n, const ViewerState *s)
     static const char *names[PARTS] = {"update (drawing thread)", "draw (cairo)", "upload (texture)",
                                        "present (SDL)", "frame total"};
     printf("reslab view --bench: %zu frames at %.0fx%.0f, scene %s, depth %zu of %zu, width %zu, %s\n",
-           n, s->last_w, s->last_h, scene_name(s->kind), s->shown, s->params.net.depth,
+           n, s->win_w, s->win_h, scene_name(s->kind), s->shown, s->params.net.depth,
            s->params.net.width, s->worker ? "compute thread" : "compute on the drawing thread (--sync)");
     printf("  %-24s %9s %9s %9s\n", "part (ms per frame)", "median", "p99", "max");
     for (int k = 0; k < PARTS; k++) {

@@ -545,6 +545,8 @@ void viewer_draw(ViewerState *s, cairo_t *cr, double w, double h)
     if (strip > h / 3) strip = h / 3;
     s->last_w = w;
     s->last_h = h - strip;
+    s->win_w = w;
+    s->win_h = h;
     cairo_set_source_rgb(cr, t->background.r, t->background.g, t->background.b);
     cairo_paint(cr);
     Scene *sc = lock_scene(s);

@@ -72,7 +72,9 @@ typedef struct {
     long frame;               /* frames drawn */
     const ViewerEvent *events;/* scripted keys, sorted by frame (not owned) */
     size_t nevents, next_event;
-    double last_w, last_h;    /* logical size of the last frame */
+    double last_w, last_h;    /* logical size of the last frame's scene area (above the status
+                                 line: what hit-testing uses) */
+    double win_w, win_h;      /* logical size of the last frame */
     ViewerTimes last, sum;    /* the last frame's times and their sums over all frames */
     double max_compute_ms;
     Worker *worker;           /* non-NULL: the numerics run on a compute thread (viewer_go_async) */
