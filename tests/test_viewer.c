@@ -14,6 +14,7 @@
 #include "scene_depth.h"
 #include "commands.h"
 #include "viewer.h"
+#include "lesson.h"
 
 enum { WIN_W = 640, WIN_H = 400 };
 static const double DT = 1.0 / 60;   /* a fixed frame time: the test does not depend on speed */
@@ -277,6 +278,81 @@ static void test_async(Check *c, Present *p)
                "256 examples at depth 100 is ~0.1 s)", t);
 }
 
+/* The fraction of pixels that differ from the top-left one (the background). */
+static double ink(cairo_surface_t *img)
+{
+    if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) return 0;
+    int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
+    cairo_surface_flush(img);
+    const unsigned char *data = cairo_image_surface_get_data(img);
+    int stride = cairo_image_surface_get_stride(img);
+    unsigned first = *(const unsigned *)data;
+    long n = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) n += *(const unsigned *)(data + (size_t)y * stride + 4 * (size_t)x) != first;
+    return w > 0 && h > 0 ? (double)n / ((double)w * h) : 0;
+}
+
+/* Lesson mode (sync): keys step and reveal, each step shows its scene, its checks run and pass,
+ * and the page is drawn (the frame is not blank). */
+static void test_lesson_mode(Check *c, Present *p)
+{
+    const char *dir = getenv("RESLAB_LESSONS_DIR");
+    char path[1024], err[512];
+    snprintf(path, sizeof path, "%s/01-residual-block.lesson", dir ? dir : "lessons");
+    Lesson l;
+    if (!check_true(c, lesson_load(&l, path, err, sizeof err) == 0, "lesson_load %s (%s)", path, err))
+        return;
+    Theme th = theme_light();
+    SceneParams par = l.steps[0].params;
+    ViewerState s;
+    int ok = viewer_state_init(&s, l.steps[0].scene, &par, &th, err, sizeof err) == 0 &&
+             viewer_lesson_begin(&s, &l, 0, err, sizeof err) == 0;
+    if (!check_true(c, ok, "lesson mode begins (%s)", err)) {
+        lesson_free(&l);
+        return;
+    }
+    run_frames(&s, p, 2);
+    size_t np = 0, nf = 0;
+    int done = viewer_lesson_checks_done(&s, &np, &nf);
+    check_true(c, viewer_lesson_step(&s) == 0 && done && nf == 0 && np == l.steps[0].nchecks,
+               "test_lesson_first_step_checks_pass: step %zu, %zu passed, %zu failed",
+               viewer_lesson_step(&s), np, nf);
+    int asks = l.steps[0].ask.s[0] != NULL;
+    viewer_handle_key(&s, VK_RIGHT);
+    run_frames(&s, p, 1);
+    check_true(c, asks ? (viewer_lesson_step(&s) == 0 && viewer_lesson_revealed(&s))
+                       : viewer_lesson_step(&s) == 1,
+               "test_lesson_right_reveals_the_answer_first: step %zu revealed %d",
+               viewer_lesson_step(&s), viewer_lesson_revealed(&s));
+    size_t guard = 0;
+    while (viewer_lesson_step(&s) + 1 < l.nsteps && guard++ < 4 * l.nsteps) {
+        viewer_handle_key(&s, VK_PAGEDOWN);
+        run_frames(&s, p, 1);
+        size_t i = viewer_lesson_step(&s);
+        done = viewer_lesson_checks_done(&s, &np, &nf);
+        check_true(c, s.scene && scene_kind(s.scene) == l.steps[i].scene && done && nf == 0,
+                   "test_lesson_step_%zu_scene_and_checks: scene %s, %zu failed", i + 1,
+                   s.scene ? scene_name(scene_kind(s.scene)) : "-", nf);
+    }
+    check_true(c, viewer_lesson_step(&s) + 1 == l.nsteps, "test_lesson_reaches_the_last_step");
+    viewer_handle_key(&s, VK_PAGEUP);
+    run_frames(&s, p, 1);
+    check_true(c, viewer_lesson_step(&s) + 2 == l.nsteps && viewer_lesson_revealed(&s),
+               "test_lesson_back_shows_the_step_before_answered");
+    char png[] = "/tmp/test_viewer_lesson_XXXXXX.png";
+    int fd = mkstemps(png, 4);
+    if (fd >= 0) close(fd);
+    int saved = present_save_png(p, png, err, sizeof err) == 0;
+    cairo_surface_t *img = cairo_image_surface_create_from_png(png);
+    double f = saved ? ink(img) : 0;   /* text, a figure and a progress bar: several percent */
+    check_true(c, saved && f > 0.03, "test_lesson_page_drawn: %.1f %% of the pixels inked", 100 * f);
+    cairo_surface_destroy(img);
+    unlink(png);
+    viewer_state_free(&s);
+    lesson_free(&l);
+}
+
 /* The whole command: a scripted run writes a screenshot of the requested size. */
 static void test_main_runs(Check *c)
 {
@@ -313,6 +389,7 @@ int main(void)
     test_keys_change_state(&c, p);
     test_screenshot(&c, p);
     test_async(&c, p);
+    test_lesson_mode(&c, p);
     present_close(p);
     test_option_errors(&c);
     test_main_runs(&c);

@@ -33,23 +33,20 @@ static void lesson_usage(FILE *f)
                "  --lang L         en | zh (default: from LC_ALL, LC_MESSAGES or LANG)\n"
                "  --dir DIR        the lessons folder (default: $RESLAB_LESSONS_DIR, then the built-in)\n"
                "  --help           this help\n"
+               "  in the viewer (without --text and --pdf): --size WxH --theme T --font-scale X\n"
+               "                   --frames N --events FILE --screenshot FILE --sync --bench\n"
+               "                   (as in reslab view); → PgDn Enter: answer, next; ← PgUp: back\n"
                "\nexamples: reslab lesson list\n"
                "          reslab lesson 01 --text --lang zh\n"
                "          reslab lesson residual-block --pdf block.pdf\n");
-}
-
-/* Until the viewer provides it: the viewer's lesson mode is not built yet. */
-__attribute__((weak)) int lesson_view(const struct Lesson *l, int lang)
-{
-    (void)l, (void)lang;
-    fprintf(stderr, "reslab lesson: the viewer is not built yet (use --text or --pdf FILE)\n");
-    return 2;
 }
 
 typedef struct {
     int text, all, list;
     const char *pdf, *dir, *name;
     LessonLang lang;
+    char *view[24];          /* the viewer's own options, passed on to lesson_view */
+    int nview;
 } LessonOptions;
 
 static int parse(int argc, char **argv, LessonOptions *o)
@@ -57,14 +54,24 @@ static int parse(int argc, char **argv, LessonOptions *o)
     static const struct option longopts[] = {
         {"text", no_argument, NULL, 't'}, {"all", no_argument, NULL, 'a'},
         {"pdf", required_argument, NULL, 'p'}, {"lang", required_argument, NULL, 'l'},
-        {"dir", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+        {"dir", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
+        /* the viewer's (reslab view --help), passed on as written */
+        {"frames", required_argument, NULL, 'V'}, {"events", required_argument, NULL, 'V'},
+        {"screenshot", required_argument, NULL, 'V'}, {"font-scale", required_argument, NULL, 'V'},
+        {"size", required_argument, NULL, 'V'}, {"theme", required_argument, NULL, 'V'},
+        {"sync", no_argument, NULL, 'W'}, {"bench", no_argument, NULL, 'W'}, {NULL, 0, NULL, 0},
     };
     *o = (LessonOptions){.lang = lesson_lang_from_env()};
     opterr = 0;
     optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+    int c, li = 0;
+    while ((c = getopt_long(argc, argv, ":", longopts, &li)) != -1) {
         switch (c) {
+        case 'V': case 'W':                      /* "--name" [value] for the viewer */
+            if (o->nview + 2 >= (int)(sizeof o->view / sizeof o->view[0])) break;
+            o->view[o->nview++] = (char *)argv[optind - (c == 'V' && optarg == argv[optind - 1] ? 2 : 1)];
+            if (c == 'V' && optarg == argv[optind - 1]) o->view[o->nview++] = optarg;
+            break;
         case 't': o->text = 1; break;
         case 'a': o->all = o->text = 1; break;
         case 'p': o->pdf = optarg; break;
@@ -333,7 +340,8 @@ int cmd_lesson(int argc, char **argv)
         fprintf(stderr, "reslab lesson: %s\n", err);
         return 2;
     }
-    rc = o.text ? text_mode(&o, &l) : o.pdf ? pdf_mode(&o, &l) : lesson_view(&l, (int)o.lang);
+    rc = o.text ? text_mode(&o, &l) : o.pdf ? pdf_mode(&o, &l)
+                : lesson_view(&l, (int)o.lang, o.nview, o.view);
     lesson_free(&l);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include "present.h"
 #include "scene.h"
 #include "scene_opts.h"
+#include "lesson.h"
 #include "viewer.h"
 
 static void view_usage(FILE *f)
@@ -175,7 +176,9 @@ static void print_bench(double *t[PARTS], size_t n, const ViewerState *s)
            quantile(tot, n, 0.5) <= 1e3 / 60 ? "within" : "OVER");
 }
 
-static int run(const CliOptions *o, SceneKind kind, const ViewOptions *v)
+/* The window's loop for a scene (lesson NULL) or a lesson (lang: LessonLang). */
+static int run(const CliOptions *o, SceneKind kind, const ViewOptions *v, const Lesson *lesson,
+               int lang)
 {
     char err[512];
     Theme theme;
@@ -194,13 +197,24 @@ static int run(const CliOptions *o, SceneKind kind, const ViewOptions *v)
         return 2;
     }
     SceneParams p = view_params(o, kind);
+    if (lesson) {                      /* the first step's scene, as viewer_lesson_begin sets it */
+        p = lesson->steps[0].params;
+        p.lang = lang ? SCENE_LANG_ZH : SCENE_LANG_EN;
+        p.shown_depth = kind == SCENE_DEPTH ? 1 : 0;
+    }
     char title[256];
-    snprintf(title, sizeof title, "reslab: %s", scene_title(kind, p.lang));
+    snprintf(title, sizeof title, "reslab: %s",
+             lesson ? lesson_text(&lesson->title, lang ? LESSON_ZH : LESSON_EN, NULL)
+                    : scene_title(kind, p.lang));
     /* the window first: without a display there is nothing to compute for */
     Present *pr = present_open(title, (int)o->width, (int)o->height, err, sizeof err);
     if (!pr) {
-        fprintf(stderr, "reslab view: no display (SDL: %s); draw the same picture without a window: "
-                        "reslab render %s -o %s.png\n", err, scene_name(kind), scene_name(kind));
+        if (lesson)
+            fprintf(stderr, "reslab lesson: no display (SDL: %s); step through the lesson in a "
+                            "terminal with --text, or print it with --pdf FILE\n", err);
+        else
+            fprintf(stderr, "reslab view: no display (SDL: %s); draw the same picture without a "
+                            "window: reslab render %s -o %s.png\n", err, scene_name(kind), scene_name(kind));
         free(events);
         return 2;
     }
@@ -211,8 +225,19 @@ static int run(const CliOptions *o, SceneKind kind, const ViewOptions *v)
         free(events);
         return 2;
     }
-    for (int k = 0; k < SCENE_COUNT; k++)
+    for (int k = 0; k < SCENE_COUNT && !lesson; k++)
         if (k != (int)kind) s.per_scene[k] = view_params(o, (SceneKind)k);
+    if (lesson) {
+        if (viewer_lesson_begin(&s, lesson, lang, err, sizeof err)) {
+            fprintf(stderr, "reslab lesson: %s\n", err);
+            viewer_state_free(&s);
+            present_close(pr);
+            free(events);
+            return 2;
+        }
+        s.rebuild = 0;                 /* step 1's scene is the one just built */
+        s.built = s.params;
+    }
     s.events = events;
     s.nevents = nevents;
     if (!v->sync && viewer_go_async(&s, err, sizeof err))
@@ -303,8 +328,35 @@ int viewer_main(int argc, char **argv)
             else if (o.output)
                 fprintf(stderr, "reslab view: -o belongs to 'reslab render'; use --screenshot FILE\n");
             else
-                rc = run(&o, kind, &v);
+                rc = run(&o, kind, &v, NULL, 0);
         }
+    }
+    free(args);
+    cleanup_caches();
+    return rc;
+}
+
+static void lesson_view_usage(FILE *f)
+{
+    fprintf(f, "usage: reslab lesson NAME [--lang en|zh] [viewer options]: see 'reslab lesson --help'\n");
+}
+
+int lesson_view(const struct Lesson *l, int lang, int argc, char **argv)
+{
+    ViewOptions v = {0, NULL, NULL, 1.0, 0, 0};
+    char **args = malloc((size_t)(argc + 2) * sizeof *args);
+    if (!args) return 2;
+    int n = 0;
+    args[n++] = "lesson";
+    for (int i = 0; i < argc; i++) args[n++] = argv[i];
+    args[n] = NULL;
+    int rc = 2;
+    CliOptions o;
+    opts_defaults(&o);
+    if (take_view_options(&n, args, &v) == 0) {
+        int prc = opts_parse("lesson", n, args, OPT_RENDER, lesson_view_usage, &o);
+        if (prc == OPTS_HELP) rc = 0;
+        else if (prc == OPTS_OK) rc = run(&o, l->steps[0].scene, &v, l, lang);
     }
     free(args);
     cleanup_caches();

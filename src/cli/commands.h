@@ -12,10 +12,11 @@ int cmd_render(int argc, char **argv);
 int cmd_exercise(int argc, char **argv);
 /* `reslab lesson` (cmd_lesson.c): list, --text, --pdf FILE; without those, lesson_view. */
 int cmd_lesson(int argc, char **argv);
-/* Shows a parsed lesson (lesson.h) in the viewer, lang 0 English, 1 Chinese (LessonLang);
- * returns the exit status. cmd_lesson.c has a weak stand-in that says the viewer is not built. */
+/* Shows a parsed lesson (lesson.h) in the viewer (cmd_view.c), lang 0 English, 1 Chinese
+ * (LessonLang); argv[0 .. argc-1]: the viewer's own options (--size, --theme, --frames, ...).
+ * Returns the exit status (2 without a display, as reslab view). */
 struct Lesson;
-int lesson_view(const struct Lesson *l, int lang);
+int lesson_view(const struct Lesson *l, int lang, int argc, char **argv);
 /* `reslab view` (cmd_view.c): a scene in an SDL window; exit 2 without a display. */
 int viewer_main(int argc, char **argv);
 

@@ -82,23 +82,31 @@ static double field(cairo_t *cr, const Theme *t, const LessonText *f, const char
 }
 
 static double left_column(cairo_t *cr, const Theme *t, const LessonStep *s, LessonLang lang,
-                          double size, Rect col, int draw)
+                          double size, Rect col, int hide_answer, int draw)
 {
     double y = col.y;
     y += field(cr, t, &s->text, NULL, lang, size, col, y, draw);
     y += field(cr, t, &s->ask, tr(lang, "Question", "问题"), lang, size, col, y, draw);
-    y += field(cr, t, &s->answer, tr(lang, "Answer", "答案"), lang, size, col, y, draw);
+    if (!hide_answer || !s->ask.s[LESSON_EN]) {
+        y += field(cr, t, &s->answer, tr(lang, "Answer", "答案"), lang, size, col, y, draw);
+    } else {                                     /* predict first: the answer on the next key */
+        TextStyle m = text_style(t, 1.0);
+        m.size = size;
+        m.colour = t->muted;
+        y += paragraphs(cr, tr(lang, "Predict, then press → for the answer.",
+                               "先预测，再按 → 键看答案。"), m, col.x, y, col.w, draw);
+    }
     return y - col.y;
 }
 
 /* ---- the right column -------------------------------------------------------------------- */
 
 static void checks(cairo_t *cr, const Theme *t, const LessonStep *s, LessonLang lang,
-                   const LessonCheckResult *res, Rect r)
+                   const LessonCheckResult *res, double size, Rect r)
 {
     double y = r.y, indent = 0.0;
     TextStyle st = text_style(t, 1.0);
-    st.size = 9.5;
+    st.size = size;
     for (int ok = 0; ok < 2; ok++) {                 /* the verdict column: its widest word */
         char mark[64];
         TextStyle v = st;
@@ -118,7 +126,8 @@ static void checks(cairo_t *cr, const Theme *t, const LessonStep *s, LessonLang 
         Rgb c = {0.0, 0.62, 0.45};                        /* Okabe-Ito bluish green */
         if (!ok) c = (Rgb){0.84, 0.37, 0.0};              /* Okabe-Ito vermillion */
         v.colour = res ? scene_util_text_colour(t, c) : t->muted;
-        snprintf(mark, sizeof mark, "%s %s", ok ? "✓" : "✗", res ? lesson_checks_verdict(ok, lang) : "");
+        if (res) snprintf(mark, sizeof mark, "%s %s", ok ? "✓" : "✗", lesson_checks_verdict(ok, lang));
+        else snprintf(mark, sizeof mark, "%s", tr(lang, "… running", "… 计算中"));
         TextExtent e = {0};
         text_draw(cr, r.x, y, mark, &v, &e);
         st.max_width = r.w - indent;
@@ -129,10 +138,16 @@ static void checks(cairo_t *cr, const Theme *t, const LessonStep *s, LessonLang 
 }
 
 /* The scene drawn at FIG_W x FIG_H logical units (where every scene lays out as in
- * `reslab render --size 1100x688`), scaled as a whole into f. */
-static void figure(cairo_t *cr, const Theme *t, const Scene *scene, Rect f)
+ * `reslab render --size 1100x688`), scaled as a whole into f; or (native) into f itself. */
+static void figure(cairo_t *cr, const Theme *t, const Scene *scene, Rect f, int native)
 {
-    if (scene && f.w > 0 && f.h > 0) {
+    if (scene && native && f.w > 0 && f.h > 0) {
+        cairo_save(cr);
+        cairo_rectangle(cr, f.x, f.y, f.w, f.h);
+        cairo_clip(cr);
+        scene_draw(scene, cr, f, t);
+        cairo_restore(cr);
+    } else if (scene && f.w > 0 && f.h > 0) {
         double k = f.w / FIG_W < f.h / FIG_H ? f.w / FIG_W : f.h / FIG_H;
         cairo_save(cr);
         cairo_translate(cr, f.x + 0.5 * (f.w - k * FIG_W), f.y + 0.5 * (f.h - k * FIG_H));
@@ -150,10 +165,10 @@ static void figure(cairo_t *cr, const Theme *t, const Scene *scene, Rect f)
 
 /* Header and step title; returns the rectangle left for the body. */
 static Rect header(cairo_t *cr, const Theme *t, const Lesson *l, size_t step, LessonLang lang,
-                   Rect page)
+                   Rect page, const LessonPageStyle *ps)
 {
     TextStyle st = text_style(t, 1.0);
-    st.size = 9;
+    st.size = ps->small_size;
     st.colour = t->muted;
     char count[64];
     snprintf(count, sizeof count, lang == LESSON_ZH ? "第 %zu / %zu 步" : "Step %zu / %zu", step + 1, l->nsteps);
@@ -163,9 +178,19 @@ static Rect header(cairo_t *cr, const Theme *t, const Lesson *l, size_t step, Le
     text_draw(cr, page.x + page.w, page.y, count, &right, &ce);
     st.max_width = page.w - ce.w - 20;
     text_draw(cr, page.x, page.y, lesson_text(&l->title, lang, NULL), &st, &le);
-    layout_cut_top(&page, (le.h > ce.h ? le.h : ce.h) + 8);
+    layout_cut_top(&page, (le.h > ce.h ? le.h : ce.h) + 0.9 * ps->small_size);
+    if (ps->progress >= 0) {                         /* a progress bar under the lesson title */
+        double bh = 0.5 * ps->small_size, k = ps->progress > 1 ? 1 : ps->progress;
+        rgb_set_source(cr, t->grid);
+        cairo_rectangle(cr, page.x, page.y, page.w, bh);
+        cairo_fill(cr);
+        rgb_set_source(cr, t->residual);
+        cairo_rectangle(cr, page.x, page.y, page.w * k, bh);
+        cairo_fill(cr);
+        layout_cut_top(&page, bh + 0.9 * ps->small_size);
+    }
     TextStyle ti = text_style(t, 1.0);
-    ti.size = 17;
+    ti.size = ps->title_size;
     ti.bold = 1;
     ti.max_width = page.w;
     TextExtent te = {0};
@@ -186,13 +211,14 @@ static Rect header(cairo_t *cr, const Theme *t, const Lesson *l, size_t step, Le
     return page;
 }
 
-static double footer(cairo_t *cr, const Theme *t, const LessonStep *s, Rect page, int draw)
+static double footer(cairo_t *cr, const Theme *t, const LessonStep *s, Rect page, double size,
+                     int draw)
 {
     char cmd[LESSON_MAX_LINE + 64];
     snprintf(cmd, sizeof cmd, "reslab render %s %s", scene_name(s->scene), s->scene_args);
     TextStyle st = text_style(t, 1.0);
     st.font = "DejaVu Sans Mono, Noto Sans CJK SC";
-    st.size = 8;
+    st.size = size;
     st.colour = t->muted;
     st.max_width = page.w;
     st.valign = TEXT_BOTTOM;
@@ -202,32 +228,60 @@ static double footer(cairo_t *cr, const Theme *t, const LessonStep *s, Rect page
     return e.h;
 }
 
-void lesson_pdf_draw_page(cairo_t *cr, Rect r, const Theme *t, const Lesson *l, size_t step,
-                          LessonLang lang, const Scene *scene, const LessonCheckResult *results)
+LessonPageStyle lesson_page_style_print(void)
+{
+    return (LessonPageStyle){.margin = MARGIN, .body_max = BODY_MAX, .body_min = BODY_MIN,
+                             .title_size = 17, .small_size = 9, .check_size = 9.5,
+                             .hide_answer = 0, .native_figure = 0, .footer = 1, .progress = -1};
+}
+
+LessonPageStyle lesson_page_style_screen(const Theme *t)
+{
+    double f = t->font_size;                         /* 20 by default: read from the back */
+    return (LessonPageStyle){.margin = 0.9 * f, .body_max = 1.0 * f, .body_min = 0.6 * f,
+                             .title_size = 1.35 * f, .small_size = 0.75 * f, .check_size = 0.8 * f,
+                             .hide_answer = 1, .native_figure = 1, .footer = 0, .progress = 0};
+}
+
+void lesson_page_draw(cairo_t *cr, Rect r, const Theme *t, const Lesson *l, size_t step,
+                      LessonLang lang, const Scene *scene, const LessonCheckResult *results,
+                      const LessonPageStyle *ps, Rect *figure_out)
 {
     const LessonStep *s = &l->steps[step];
     cairo_save(cr);
     rgb_set_source(cr, t->background);
     cairo_rectangle(cr, r.x, r.y, r.w, r.h);
     cairo_fill(cr);
-    Rect page = layout_inset(r, MARGIN);
-    Rect body = header(cr, t, l, step, lang, page);
-    layout_cut_bottom(&body, footer(cr, t, s, page, 1) + 10);
+    Rect page = layout_inset(r, ps->margin);
+    Rect body = header(cr, t, l, step, lang, page, ps);
+    if (ps->footer) layout_cut_bottom(&body, footer(cr, t, s, page, 0.9 * ps->small_size, 1) + 10);
     Rect col = layout_cut_left(&body, 0.34 * body.w);
-    layout_cut_left(&body, 18);
-    double size = BODY_MAX;
-    while (size > BODY_MIN && left_column(cr, t, s, lang, size, col, 0) > col.h) size -= 0.5;
+    layout_cut_left(&body, 0.6 * ps->title_size);
+    double size = ps->body_max;
+    while (size > ps->body_min && left_column(cr, t, s, lang, size, col, ps->hide_answer, 0) > col.h)
+        size -= 0.05 * ps->body_max;
     cairo_save(cr);
     cairo_rectangle(cr, col.x, col.y, col.w, col.h);
     cairo_clip(cr);
-    left_column(cr, t, s, lang, size, col, 1);
+    left_column(cr, t, s, lang, size, col, ps->hide_answer, 1);
     cairo_restore(cr);
-    double fh = body.w * FIG_H / FIG_W, room = body.h - 18.0 * (double)s->nchecks - 8;
+    double fh = body.w * FIG_H / FIG_W, room = body.h - 1.9 * ps->check_size * (double)s->nchecks - 8;
+    if (ps->native_figure) fh = room;                /* a window: all the height there is */
     Rect fig = layout_cut_top(&body, fh < room ? fh : (room > 0 ? room : 0));
-    figure(cr, t, scene, fig);
-    layout_cut_top(&body, 10);
-    checks(cr, t, s, lang, results, body);
+    /* natively only where the scenes' layouts have room (about 640 x 400); smaller: scaled */
+    int native = ps->native_figure && fig.w >= 640 && fig.h >= 400;
+    figure(cr, t, scene, fig, native);
+    if (figure_out) *figure_out = native ? fig : (Rect){0, 0, 0, 0};
+    layout_cut_top(&body, 0.5 * ps->title_size);
+    checks(cr, t, s, lang, results, ps->check_size, body);
     cairo_restore(cr);
+}
+
+void lesson_pdf_draw_page(cairo_t *cr, Rect r, const Theme *t, const Lesson *l, size_t step,
+                          LessonLang lang, const Scene *scene, const LessonCheckResult *results)
+{
+    LessonPageStyle ps = lesson_page_style_print();
+    lesson_page_draw(cr, r, t, l, step, lang, scene, results, &ps, NULL);
 }
 
 /* ---- the file ---------------------------------------------------------------------------- */

@@ -36,6 +36,30 @@
 void lesson_pdf_draw_page(cairo_t *cr, Rect r, const Theme *t, const Lesson *l, size_t step,
                           LessonLang lang, const Scene *scene, const LessonCheckResult *results);
 
+/* How a page is drawn: the handout's print sizes (points) or a window's (theme font sizes). */
+typedef struct {
+    double margin;
+    double body_max, body_min;   /* the text column's size; it shrinks towards body_min to fit */
+    double title_size, small_size, check_size;
+    int hide_answer;             /* 1: a step with a question shows it and "press → for the
+                                    answer", not the answer (the viewer's first key press) */
+    int native_figure;           /* 1: scene_draw into the figure's rectangle itself, as tall as
+                                    the page allows (a window), if it is at least 640 x 400;
+                                    0 (or smaller): drawn at 1100 x 688 and scaled */
+    int footer;                  /* 1: the `reslab render ...` command of the figure at the foot */
+    double progress;             /* < 0: none; 0..1: a progress bar under the lesson title */
+} LessonPageStyle;
+
+LessonPageStyle lesson_page_style_print(void);
+LessonPageStyle lesson_page_style_screen(const Theme *t);
+
+/* lesson_pdf_draw_page with a style; *figure_out (may be NULL) gets the figure's rectangle
+ * when the scene was drawn natively into it (where a viewer hit-tests the scene), else an
+ * empty rectangle. */
+void lesson_page_draw(cairo_t *cr, Rect r, const Theme *t, const Lesson *l, size_t step,
+                      LessonLang lang, const Scene *scene, const LessonCheckResult *results,
+                      const LessonPageStyle *ps, Rect *figure_out);
+
 /* Computes every step's scene and checks and writes the handout to path atomically (a
  * temporary file in the same folder, renamed only when complete; an existing file is left
  * untouched on failure). theme: NULL for the light theme. *failed (may be NULL) gets the

@@ -77,6 +77,9 @@ static int map_key(const SDL_Keysym *k)
     case SDLK_RIGHT: return VK_RIGHT;
     case SDLK_UP: return VK_UP;
     case SDLK_DOWN: return VK_DOWN;
+    case SDLK_PAGEUP: return VK_PAGEUP;
+    case SDLK_PAGEDOWN: return VK_PAGEDOWN;
+    case SDLK_RETURN: case SDLK_KP_ENTER: return VK_RETURN;
     case SDLK_SPACE: return ' ';
     case SDLK_KP_PLUS: return '+';
     case SDLK_KP_MINUS: return '-';

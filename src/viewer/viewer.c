@@ -11,6 +11,7 @@
 
 #include "present.h"
 #include "scene_depth.h"
+#include "viewer_lesson.h"
 #include "worker.h"
 
 enum { BUDGET_MS_DEFAULT = 12 };
@@ -93,6 +94,7 @@ void viewer_state_free(ViewerState *s)
         scene_free(s->scene);
     }
     s->scene = NULL;
+    viewer_lesson_free(s);
 }
 
 int viewer_go_async(ViewerState *s, char *err, size_t errlen)
@@ -123,6 +125,7 @@ static size_t next_depth(size_t d, int dir)
 
 int viewer_handle_key(ViewerState *s, int key)
 {
+    if (s->lesson && viewer_lesson_key(s, key)) return 1;
     NetConfig *n = &s->params.net;
     switch (key) {
     case ' ':
@@ -396,6 +399,7 @@ void viewer_update(ViewerState *s, double dt)
     if (s->worker) {
         long before = s->worker_steps;
         update_async(s, dt);
+        if (s->lesson) viewer_lesson_update(s);
         s->last.steps = (int)(s->worker_steps - before);
         s->last.compute_ms = now_ms() - t0;
         if (s->last.compute_ms > s->max_compute_ms) s->max_compute_ms = s->last.compute_ms;
@@ -441,6 +445,7 @@ void viewer_update(ViewerState *s, double dt)
     }
     s->restart_req = 0;
     s->step_req = 0;
+    if (s->lesson) viewer_lesson_update(s);
     s->last.steps = steps;
     s->last.compute_ms = now_ms() - t0;
     if (s->last.compute_ms > s->max_compute_ms) s->max_compute_ms = s->last.compute_ms;
@@ -511,7 +516,10 @@ static const char help_text[] =
     "f\tfullscreen\n"
     "h ?\tthis help\n"
     "q Esc\tquit\n"
-    "mouse\tthe value under the cursor (depth scene)";
+    "mouse\tthe value under the cursor (depth scene)\n"
+    "<b>in a lesson</b>\n"
+    "→ PgDn Enter\tthe answer, then the next step\n"
+    "← PgUp\tthe step before";
 
 void viewer_draw(ViewerState *s, cairo_t *cr, double w, double h)
 {
@@ -527,6 +535,8 @@ void viewer_draw(ViewerState *s, cairo_t *cr, double w, double h)
     if (s->building)
         snprintf(line, sizeof line, "computing the %s scene …   (keys still work; q quits)%s%s",
                  scene_name(s->kind), s->message[0] ? "   " : "", s->message);
+    else if (s->lesson)
+        viewer_lesson_status(s, line, sizeof line);
     else if (shown_kind == SCENE_DEPTH) {
         /* the pace: the animation's rate, or what the compute thread manages if that is less */
         double rate = s->rate;
@@ -550,7 +560,9 @@ void viewer_draw(ViewerState *s, cairo_t *cr, double w, double h)
     cairo_set_source_rgb(cr, t->background.r, t->background.g, t->background.b);
     cairo_paint(cr);
     Scene *sc = lock_scene(s);
-    if (sc) scene_draw(sc, cr, (Rect){0, 0, w, h - strip}, t);
+    s->scene_rect = (Rect){0, 0, w, h - strip};
+    if (s->lesson) viewer_lesson_draw(s, sc, cr, (Rect){0, 0, w, h - strip}, &s->scene_rect);
+    else if (sc) scene_draw(sc, cr, s->scene_rect, t);
     unlock_scene(s);
     draw_box(cr, t, 0, h, w, h, esc, fs, 0);   /* clamped to the bottom-left corner */
     g_free(esc);
@@ -560,8 +572,8 @@ void viewer_draw(ViewerState *s, cairo_t *cr, double w, double h)
         g_free(esc);
     }
     if (s->help) {
-        /* 17 lines at 1.1 font sizes, kept inside 90 % of a small window's height */
-        double hs = t->font_size * 1.1, fit = 0.9 * h / (17 * 1.25);
+        /* 20 lines at 1.1 font sizes, kept inside 90 % of a small window's height */
+        double hs = t->font_size * 1.1, fit = 0.9 * h / (20 * 1.25);
         if (hs > fit) hs = fit;
         draw_box(cr, t, w * 0.25, h * 0.08, w, h, help_text, hs, hs * 5.5);
     }
@@ -570,11 +582,11 @@ void viewer_draw(ViewerState *s, cairo_t *cr, double w, double h)
 static void update_hover(ViewerState *s)
 {
     s->hover[0] = 0;
-    if (!is_depth(s) || !s->mouse_in || s->last_w <= 0) return;
+    if (!is_depth(s) || !s->mouse_in || s->scene_rect.w <= 0) return;
     char buf[256];
     Scene *sc = lock_scene(s);
     int hit = sc && scene_kind(sc) == SCENE_DEPTH &&
-              scene_depth_hit_theme(scene_data(sc), (Rect){0, 0, s->last_w, s->last_h}, &s->theme,
+              scene_depth_hit_theme(scene_data(sc), s->scene_rect, &s->theme,
                                     s->params.lang, s->mx, s->my, buf, sizeof buf);
     unlock_scene(s);
     if (hit) snprintf(s->hover, sizeof s->hover, "%s", buf);

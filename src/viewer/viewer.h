@@ -32,7 +32,8 @@
 #include "theme.h"
 
 /* Key codes of non-printable keys (printable keys are their ASCII code). */
-enum { VK_ESCAPE = 27, VK_LEFT = 0x101, VK_RIGHT, VK_UP, VK_DOWN };
+enum { VK_RETURN = 13, VK_ESCAPE = 27, VK_LEFT = 0x101, VK_RIGHT, VK_UP, VK_DOWN, VK_PAGEUP,
+       VK_PAGEDOWN };
 
 typedef struct { long frame; int key; } ViewerEvent;
 
@@ -43,6 +44,8 @@ typedef struct {
 
 typedef struct Present Present;
 typedef struct Worker Worker;
+typedef struct ViewerLesson ViewerLesson;
+struct Lesson;
 
 typedef struct {
     SceneKind kind;           /* the scene asked for (keys 1..7); the one on screen may still be
@@ -75,11 +78,13 @@ typedef struct {
     double last_w, last_h;    /* logical size of the last frame's scene area (above the status
                                  line: what hit-testing uses) */
     double win_w, win_h;      /* logical size of the last frame */
+    Rect scene_rect;          /* where the last frame drew the scene (hit-testing) */
     ViewerTimes last, sum;    /* the last frame's times and their sums over all frames */
     double max_compute_ms;
     Worker *worker;           /* non-NULL: the numerics run on a compute thread (viewer_go_async) */
     int building;             /* async: a scene is being built (the old one is shown) */
     size_t want;              /* async: the depth the animation asks the worker for */
+    ViewerLesson *lesson;     /* non-NULL: lesson mode (viewer_lesson.c) */
     long worker_steps;        /* async: depth steps the worker did, and their compute time */
     double worker_step_ms_sum, worker_last_step_ms;
 } ViewerState;
@@ -99,6 +104,20 @@ int viewer_go_async(ViewerState *s, char *err, size_t errlen);
 /* Async: waits until the compute thread has done everything asked so far (or timeout_ms):
  * 1 if it has. Sync: 1. For tests and scripted runs. */
 int viewer_wait_idle(ViewerState *s, double timeout_ms);
+
+/* Lesson mode: the window shows lesson l (not owned; it must outlive s) step by step, the
+ * step's text in a panel beside its scene, a progress bar, and its numeric checks (computed on
+ * the compute thread when async). Right, Page Down or Enter: the answer of a step's question,
+ * then the next step; Left or Page Up: the step before. The other keys work on the scene as
+ * usual. lang: 0 English, 1 Chinese (LessonLang). Call after viewer_state_init (any scene: the
+ * first step replaces it) and before viewer_go_async. 0, or -1 with a message. */
+int viewer_lesson_begin(ViewerState *s, const struct Lesson *l, int lang, char *err, size_t errlen);
+
+/* Lesson mode: the step shown (0-based), whether its answer is shown, and whether its checks
+ * are done (then *passed / *failed count them; either may be NULL). */
+size_t viewer_lesson_step(const ViewerState *s);
+int viewer_lesson_revealed(const ViewerState *s);
+int viewer_lesson_checks_done(ViewerState *s, size_t *passed, size_t *failed);
 
 /* Applies one key to the plain state. 1 if the key means something, 0 if it was ignored. */
 int viewer_handle_key(ViewerState *s, int key);

@@ -27,6 +27,9 @@ struct Worker {
     WorkerRequest req;
     int restart;
     size_t want;
+    void (*job)(void *);          /* pending job, or NULL */
+    void *job_ctx;
+    int *job_done;
     int building, is_idle;
     WorkerStatus out;            /* build result fields and counters */
 };
@@ -45,7 +48,7 @@ static size_t shown_of(const Worker *w)
 
 static int has_work(const Worker *w)
 {
-    return w->stop || w->pending || (w->kind == SCENE_DEPTH && (w->restart ||
+    return w->stop || w->pending || w->job || (w->kind == SCENE_DEPTH && (w->restart ||
            (shown_of(w) < w->want && shown_of(w) < w->full)));
 }
 
@@ -121,6 +124,15 @@ static void *worker_main(void *arg)
         if (w->stop) break;
         if (w->pending) {
             do_build(w);
+        } else if (w->job) {
+            void (*job)(void *) = w->job;
+            void *ctx = w->job_ctx;
+            int *done = w->job_done;
+            w->job = NULL;
+            pthread_mutex_unlock(&w->mu);
+            job(ctx);
+            pthread_mutex_lock(&w->mu);
+            if (done) *done = 1;
         } else if (w->restart) {
             w->restart = 0;
             scene_depth_restart(scene_data(w->scene));   /* one block: cheap, under the lock */
@@ -171,6 +183,11 @@ void worker_post(Worker *w, const WorkerRequest *r)
         if (w->building) status_cancel(1);      /* the build in progress is superseded */
     }
     if (r->restart) w->restart = 1;
+    if (r->job) {
+        w->job = r->job;
+        w->job_ctx = r->job_ctx;
+        w->job_done = r->job_done;
+    }
     w->want = r->want;
     pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->mu);

@@ -31,6 +31,12 @@ typedef struct {
     int restart;            /* 1: the depth scene back to depth 1 */
     size_t want;            /* the depth scene grows one block at a time while shown < want
                                (the drawing thread raises it at the animation's pace) */
+    void (*job)(void *ctx); /* non-NULL: run job(job_ctx) on the thread (after a pending build),
+                               then set *job_done = 1 under the lock: read what the job wrote
+                               only once *job_done reads 1 under the lock (worker_lock_scene).
+                               A newer job replaces one not yet started (its flag stays 0). */
+    void *job_ctx;
+    int *job_done;
 } WorkerRequest;
 
 typedef struct {
