@@ -8,6 +8,8 @@
 #include <string.h>
 #include <gsl/gsl_blas.h>
 
+#include <gsl/gsl_randist.h>
+
 #include "check.h"
 #include "jacobian.h"
 #include "status.h"
@@ -388,6 +390,40 @@ static void test_overflow_is_reported_not_decomposed(Check *c)
     net_free(net);
 }
 
+/* Huge but finite Jacobians (a post-activation He net at depth 1000 reaches 1e158): the SVD runs
+ * on J scaled by a power of two, so s(1e158 A) = 1e158 s(A). Tolerance 1e-13 relative: the SVD's
+ * backward error is ~1e-16 s_max, and the scaling itself is exact. */
+static void test_huge_jacobians_decompose(Check *c)
+{
+    NetConfig cfg = net_config_default();
+    cfg.depth = 2; cfg.width = 16;
+    gsl_matrix *X, *A = gsl_matrix_alloc(16, 16), *J = gsl_matrix_alloc(16, 16);
+    gsl_vector *sa = gsl_vector_alloc(16), *sj = gsl_vector_alloc(16);
+    Net *net = make_net(cfg, 2, 5, &X);
+    JacobianWork *w = jacobian_work_alloc(net);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 3);
+    for (size_t i = 0; i < 16; i++)
+        for (size_t j = 0; j < 16; j++) {
+            double a = gsl_ran_gaussian(rng, 1.0);
+            gsl_matrix_set(A, i, j, a);
+            gsl_matrix_set(J, i, j, 1e158 * a);
+        }
+    int ra = jacobian_singular_values(A, sa, w), rj = jacobian_singular_values(J, sj, w);
+    double worst = 0;
+    for (size_t i = 0; i < 16; i++) {
+        double e = fabs(gsl_vector_get(sj, i) / 1e158 - gsl_vector_get(sa, i)) / gsl_vector_get(sa, 0);
+        if (!(e <= worst)) worst = e;
+    }
+    check_true(c, ra == RESLAB_OK && rj == RESLAB_OK && worst < 1e-13,
+               "s(1e158 A) = 1e158 s(A): status %d %d, worst relative error %.2g (tolerance 1e-13)",
+               ra, rj, worst);
+    gsl_rng_free(rng);
+    gsl_matrix_free(A), gsl_matrix_free(J), gsl_vector_free(sa), gsl_vector_free(sj), gsl_matrix_free(X);
+    jacobian_work_free(w);
+    net_free(net);
+}
+
 /* A plain net with F = 0 passes nothing: J = 0, s_min = 0, kappa = inf. A diagonal J's singular
  * values are its |diagonal|, sorted. */
 static void test_condition_number(Check *c)
@@ -428,6 +464,7 @@ int main(void)
     test_block_jacobians_multiply_to_J(&c);
     test_gradient_gain_of_linear_residual_nets(&c);
     test_overflow_is_reported_not_decomposed(&c);
+    test_huge_jacobians_decompose(&c);
     test_condition_number(&c);
     return check_done(&c);
 }

@@ -126,8 +126,11 @@ int flow_jacobian(const CliOptions *o, Net *res, Net *plain, const gsl_matrix *X
         return 2;
     }
     JacResult p = {0}, r = {0};
-    int rc = analyse(o, plain, X, &p) || analyse(o, res, X, &r) ? 2 : 0;
-    if (rc) fprintf(stderr, "reslab flow: out of memory for the Jacobians\n");
+    int arc = analyse(o, plain, X, &p);
+    if (arc == RESLAB_OK) arc = analyse(o, res, X, &r);
+    int rc = arc ? 2 : 0;
+    if (arc == RESLAB_ERR_NOMEM) fprintf(stderr, "reslab flow: out of memory for the Jacobians\n");
+    else if (arc) fprintf(stderr, "reslab flow: the SVD of dx_L/dx_0 did not converge (%s)\n", status_name(arc));
     else print_tables(o, &p, &r);
     if (!rc && o->npy_dir) rc = write_npy(o, &p, &r);
     result_free(&p);

@@ -136,8 +136,24 @@ int jacobian_singular_values(const gsl_matrix *J, gsl_vector *s, JacobianWork *w
         gsl_vector_set_all(s, NAN);
         return JACOBIAN_OVERFLOW;
     }
-    /* J = U diag(s) V^T; GSL overwrites its input with U, so it works on a copy */
+    /* J = U diag(s) V^T; GSL overwrites its input with U, so it works on a copy, scaled by a
+     * power of two 2^-e so that max |J_ij| is in [1, 2): exact (no rounding), and GSL's
+     * iteration, which does not converge on entries near 1e158, sees a well-scaled matrix.
+     * The singular values of 2^-e J are 2^-e s, scaled back exactly (or to inf: a value). */
     gsl_matrix_memcpy(w->A, J);
+    double m = 0;
+    for (size_t i = 0; i < w->n; i++)
+        for (size_t j = 0; j < w->n; j++) {
+            double a = fabs(gsl_matrix_get(J, i, j));
+            if (a > m) m = a;
+        }
+    if (m == 0) {
+        gsl_vector_set_zero(s);
+        return RESLAB_OK;
+    }
+    int e = ilogb(m);
+    for (size_t i = 0; i < w->n; i++)
+        for (size_t j = 0; j < w->n; j++) gsl_matrix_set(w->A, i, j, ldexp(gsl_matrix_get(J, i, j), -e));
     gsl_error_handler_t *old = gsl_set_error_handler_off();   /* may legitimately fail */
     int status = gsl_linalg_SV_decomp(w->A, w->V, s, w->svd_work);
     gsl_set_error_handler(old);
@@ -145,6 +161,7 @@ int jacobian_singular_values(const gsl_matrix *J, gsl_vector *s, JacobianWork *w
         gsl_vector_set_all(s, NAN);
         return RESLAB_ERR_INVALID;
     }
+    for (size_t i = 0; i < w->n; i++) gsl_vector_set(s, i, ldexp(gsl_vector_get(s, i), e));
     return RESLAB_OK;
 }
 

@@ -76,7 +76,8 @@ int jacobian_backprop(const Net *net, size_t b, gsl_matrix *J, JacobianWork *w);
 int jacobian_blocks(const Net *net, size_t b, gsl_matrix **Jl);
 
 /* The singular values of J (n, n) into s (n), descending, by GSL's Golub-Reinsch SVD
- * (gsl_linalg_SV_decomp) on a copy in w; J is not modified. Their absolute accuracy is about
+ * (gsl_linalg_SV_decomp) on a copy in w scaled exactly by a power of two (max |entry| in
+ * [1, 2), so exploding Jacobians of 1e158 converge; s scaled back exactly); J is not modified. Their absolute accuracy is about
  * 1e-16 s_max, so singular values below that (condition numbers above ~1e15) are noise.
  * RESLAB_OK; JACOBIAN_OVERFLOW if J has an inf or NaN (s is then all NaN and no SVD is run:
  * GSL's iteration is not defined on such input); RESLAB_ERR_INVALID if the SVD reports a
