@@ -50,10 +50,10 @@ static const char *verdict_colour(GradeVerdict v)
 
 static int cmd_list(void)
 {
-    printf("  %2s  %-48s  %s\n", "N", "exercise", "file");
+    printf("  %2s  %-50s  %s\n", "N", "exercise", "file");
     for (int n = 1; n <= exercise_count(); n++) {
         const ExerciseDef *d = exercise_get(n);
-        printf("  %2d  %-48s  %s\n", n, d->title, d->file);
+        printf("  %2d  %-50s  %s\n", n, d->title, d->file);
     }
     char path[4200], err[512];
     if (exercise_skeleton_path(1, path, sizeof path, err, sizeof err) == RESLAB_OK) {
