@@ -13,6 +13,7 @@
 #include "netcheck.h"
 #include "paths.h"
 #include "stats.h"
+#include "scene_variance.h"
 #include "status.h"
 
 /* ---- gradient flow ---------------------------------------------------------------------- */
@@ -298,7 +299,10 @@ static int layer_stats(const SceneParams *p, int plain, StatsLayer **s, char *er
 {
     NetConfig c = measure_step_net(p);
     MeasureNets f;
-    int rc = measure_flow_nets(&c, p->batch, p->seed, plain, &f, err, errlen);
+    /* the batch the variance scene uses (at least SCENE_VARIANCE_MIN_BATCH), so that the step's
+     * figure and its checks describe the same nets */
+    size_t B = p->batch > SCENE_VARIANCE_MIN_BATCH ? p->batch : SCENE_VARIANCE_MIN_BATCH;
+    int rc = measure_flow_nets(&c, B, p->seed, plain, &f, err, errlen);
     if (rc) return rc;
     *s = malloc((c.depth + 1) * sizeof **s);
     if (!*s) rc = status_set(err, errlen, RESLAB_ERR_NOMEM, "out of memory");

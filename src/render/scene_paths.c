@@ -36,7 +36,7 @@ static const char *const text[2][T_COUNT] = {
         "± sd,  sd = √<i>L</i>/2 = %s",
         "Gradient per path length", "path length <i>k</i>",
         "‖∂<i>L</i>/∂<i>x</i><sub>0</sub>‖ through the paths",
-        "one path: mean, min–max of %zu", "all C(<i>L</i>, <i>k</i>) paths: C × mean",
+        "one path: mean,\nmin–max of %zu", "all C(<i>L</i>, <i>k</i>) paths: C × mean",
         "off scale: 0, inf, NaN",
         "Lesion: delete one block", "deleted block <i>k</i>",
         "‖<i>x</i><sub><i>L</i></sub>′ − <i>x</i><sub><i>L</i></sub>‖ / "

@@ -760,25 +760,42 @@ static void expansion_text(const SceneUnroll *s, SceneLang lang, char *buf, size
                     "即便如此，交叉项 <i>M</i><sub>2</sub><i>M</i><sub>1</sub><i>x</i> 也不能丢。"));
 }
 
-static void draw_expansion(cairo_t *cr, const SceneUnroll *s, const Theme *t, SceneLang lang, Rect a)
+/* The expansion panel (title, the expansions, the foot note) at text scale k: its height, and
+ * drawn only if draw. */
+static double expansion_panel(cairo_t *cr, const Theme *t, SceneLang lang, Rect a, const char *buf,
+                              double k, int draw)
 {
-    double fs = t->font_size;
-    char buf[3072];
-    TextStyle st = text_style(t, PLOT_TITLE_SCALE);
+    double fs = t->font_size * k;
+    TextStyle st = text_style(t, PLOT_TITLE_SCALE * k);
     st.markup = st.bold = 1;
     st.max_width = a.w;
-    TextExtent e;
-    text_draw(cr, a.x, a.y, word(UW_EXP_TITLE, lang), &st, &e);
-    expansion_text(s, lang, buf, sizeof buf);
-    st = text_style(t, 0.95);
+    TextExtent e = {0}, f = {0};
+    if (draw) text_draw(cr, a.x, a.y, word(UW_EXP_TITLE, lang), &st, &e);
+    else text_measure(cr, word(UW_EXP_TITLE, lang), &st, &e), e.y = a.y;
+    double y = e.y + e.h + 0.4 * fs;
+    st = text_style(t, 0.95 * k);
     st.markup = 1;
     st.max_width = a.w;
-    text_draw(cr, a.x, e.y + e.h + 0.4 * fs, buf, &st, &e);
-    st = text_style(t, 0.8);
+    if (draw) text_draw(cr, a.x, y, buf, &st, &f);
+    else text_measure(cr, buf, &st, &f);
+    y += f.h + 0.4 * fs;
+    st = text_style(t, 0.8 * k);
     st.markup = 1;
     st.colour = t->muted;
     st.max_width = a.w;
-    text_draw(cr, a.x, e.y + e.h + 0.4 * fs, word(UW_EXP_FOOT, lang), &st, NULL);
+    if (draw) text_draw(cr, a.x, y, word(UW_EXP_FOOT, lang), &st, &f);
+    else text_measure(cr, word(UW_EXP_FOOT, lang), &st, &f);
+    return y + f.h - a.y;
+}
+
+/* The panel's text shrinks (to 0.6 of its size at most) until it fits a's height. */
+static void draw_expansion(cairo_t *cr, const SceneUnroll *s, const Theme *t, SceneLang lang, Rect a)
+{
+    char buf[3072];
+    expansion_text(s, lang, buf, sizeof buf);
+    double k = 1.0;
+    while (k > 0.6 && expansion_panel(cr, t, lang, a, buf, k, 0) > a.h) k -= 0.05;
+    expansion_panel(cr, t, lang, a, buf, k, 1);
 }
 
 static void draw_top(cairo_t *cr, const SceneUnroll *s, const Theme *t, SceneLang lang,
