@@ -17,6 +17,8 @@ int cmd_lesson(int argc, char **argv);
  * Returns the exit status (2 without a display, as reslab view). */
 struct Lesson;
 int lesson_view(const struct Lesson *l, int lang, int argc, char **argv);
+/* `reslab train` (cmd_train.c, train_compare.c): one run, or --compare plain vs residual by depth. */
+int cmd_train(int argc, char **argv);
 /* `reslab view` (cmd_view.c): a scene in an SDL window; exit 2 without a display. */
 int viewer_main(int argc, char **argv);
 

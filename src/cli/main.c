@@ -22,6 +22,7 @@ static const struct {
     {"view", viewer_main, "show a scene in a window; the depth scene grows block by block"},
     {"exercise", cmd_exercise, "gradient exercises: list, check FILE (grade a backward pass), new N DIR"},
     {"lesson", cmd_lesson, "step through a lesson: list, --text, --pdf FILE"},
+    {"train", cmd_train, "train plain and residual classifiers; --compare: the degradation problem"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -1,4 +1,4 @@
-/* batchnorm.c: batch normalisation in training mode (see batchnorm.h for the equations).
+/* batchnorm.c: batch normalisation, training and inference mode (batchnorm.h has the equations).
  * Dimensions: B batch rows (the examples), k columns (the normalised units). Statistics are per
  * column, taken over the rows; every loop walks rows with row pointers, columns innermost. */
 #include "batchnorm.h"
@@ -46,6 +46,24 @@ static inline int cache_fits(const BatchnormCache *c, size_t B, size_t k)
            c->var->stride == 1 && c->inv_std->stride == 1;
 }
 
+void batchnorm_cache_freeze(BatchnormCache *c, const gsl_vector *mean, const gsl_vector *var)
+{
+    assert(mean->size == c->mean->size && var->size == c->var->size);
+    gsl_vector_memcpy(c->mean, mean);
+    gsl_vector_memcpy(c->var, var);
+    c->frozen = 1;
+}
+
+void batchnorm_cache_thaw(BatchnormCache *c) { c->frozen = 0; }
+
+/* Inference mode: inv_std_j = 1/sqrt(var_j + eps) from the frozen var, as column_stats does. */
+static void frozen_stats(double eps, BatchnormCache *c)
+{
+    const double *var = c->var->data;
+    double *is = c->inv_std->data;
+    for (size_t j = 0; j < c->var->size; j++) is[j] = 1.0 / sqrt(var[j] + eps);
+}
+
 /* mu_j = (1/B) sum_i x_ij;  var_j = (1/B) sum_i (x_ij - mu_j)^2;  inv_std_j = 1/sqrt(var_j + eps).
  * Two passes (mean first, then squared deviations): no cancellation when |mu| >> sqrt(var). */
 static void column_stats(const gsl_matrix *x, double eps, BatchnormCache *c)
@@ -77,7 +95,8 @@ void batchnorm_forward(const gsl_matrix *x, const gsl_vector *gamma, const gsl_v
     size_t B = x->size1, k = x->size2;
     assert(y->size1 == B && y->size2 == k && gamma->size == k && beta->size == k);
     assert(cache_fits(c, B, k) && eps >= 0.0);
-    column_stats(x, eps, c);                /* all statistics first: y may be x */
+    if (c->frozen) frozen_stats(eps, c);    /* inference mode: the population statistics */
+    else column_stats(x, eps, c);           /* all statistics first: y may be x */
     const double *mu = c->mean->data, *is = c->inv_std->data;
     const double *g = gamma->data, *b = beta->data;
     size_t gs = gamma->stride, bs = beta->stride;
@@ -117,6 +136,7 @@ static void backward_chunk(const gsl_matrix *dy, const gsl_vector *gamma, const 
     if (!dx) return;
     for (size_t j = 0; j < w; j++) {
         scale[j] = gamma->data[(j0 + j) * gamma->stride] * c->inv_std->data[j0 + j];
+        if (c->frozen) s1[j] = s2[j] = 0.0;     /* fixed mu, var: dx_ij += gamma_j inv_std_j dy_ij */
         s1[j] /= (double)B;                                      /* mean_i dy_ij */
         s2[j] /= (double)B;                                      /* mean_i dy_ij xhat_ij */
     }

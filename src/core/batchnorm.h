@@ -1,5 +1,5 @@
-/* batchnorm.h: batch normalisation in training mode (Ioffe & Szegedy 2015, Algorithm 1),
- * forward and backward, on batches with one example per row.
+/* batchnorm.h: batch normalisation (Ioffe & Szegedy 2015, Algorithm 1) in training mode and, with
+ * frozen population statistics, in inference mode; forward and backward, one example per row.
  *
  * Usage:
  *     BatchnormCache *c = batchnorm_cache_alloc(B, k);          once, with the net
@@ -24,8 +24,15 @@
  * scaling invariance is only approximate and sum_i dx_ij xhat_ij = gamma_j inv_std_j
  * (sum_i dy_ij xhat_ij) eps / (var_j + eps), small but not zero.
  *
- * Only training mode: the statistics are those of the current batch; there are no running
- * averages and no inference mode.
+ * Training mode (the default): the statistics are those of the current batch.
+ * Inference mode (batchnorm_cache_freeze): the cache keeps a given mean and var, the population
+ * statistics of a training set (train.h: train_bn_freeze computes them exactly, layer by layer,
+ * over the whole set; there are no running averages), and every row is normalised with them:
+ *     y_ij = gamma_j (x_ij - mu_j) / sqrt(var_j + eps) + beta_j      mu, var fixed
+ * so the rows no longer interact, any batch size gives the same rows, and backward is
+ *     dx_ij += gamma_j dy_ij / sqrt(var_j + eps)   (dgamma, dbeta as above).
+ * On the rows whose batch statistics were frozen, inference mode gives the training-mode output
+ * to the last bit: the same expression (x_ij - mu_j) * inv_std_j from the same mu and var.
  * B = 1 is degenerate: mu = x and var = 0, so xhat = 0 exactly, y = beta, and dx += 0 (dgamma
  * += 0, dbeta += dy). It needs eps > 0, as does any constant column (0/0 otherwise).
  * Nothing is allocated in forward or backward.
@@ -45,6 +52,7 @@ typedef struct {
     gsl_vector *inv_std;   /* (k) 1 / sqrt(var + eps) */
     gsl_vector *mean;      /* (k) mu, the batch mean of each column */
     gsl_vector *var;       /* (k) the biased batch variance of each column */
+    int frozen;            /* 0: training mode; 1: inference mode, mean and var are fixed */
 } BatchnormCache;
 
 /* All zero. NULL if out of memory, or if B or k is 0. Free with batchnorm_cache_free (NULL is
@@ -52,7 +60,13 @@ typedef struct {
 BatchnormCache *batchnorm_cache_alloc(size_t B, size_t k);
 void batchnorm_cache_free(BatchnormCache *c);
 
-/* y = gamma xhat + beta, column by column as above; writes xhat, inv_std, mean, var into c.
+/* Inference mode: c keeps mean (k) and var (k) (copied; var_j >= 0) and forward normalises
+ * with them from now on. batchnorm_cache_thaw(c) goes back to training mode. */
+void batchnorm_cache_freeze(BatchnormCache *c, const gsl_vector *mean, const gsl_vector *var);
+void batchnorm_cache_thaw(BatchnormCache *c);
+
+/* y = gamma xhat + beta, column by column as above; writes xhat, inv_std, mean, var into c
+ * (inference mode: xhat and inv_std only, from the frozen mean and var).
  * x (B, k), gamma (k), beta (k), y (B, k), c from batchnorm_cache_alloc(B, k); eps >= 0
  * (usually BATCHNORM_EPS). y may be x itself (normalise in place; the statistics are computed
  * before anything is written), but must not partly overlap it. */

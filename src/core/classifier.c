@@ -3,6 +3,7 @@
  * Equations: classifier.h; the blocks themselves are block.c's (not repeated here). */
 #include "classifier.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,4 +266,29 @@ void classifier_backward(Classifier *c, const int *y)
     dense_backward(h, c->W_head, dZ, dh, c->dW_head, c->db_head);
     if (c->h_f) final_backward(c, dxL);
     net_backward(c->net, dxL);                             /* the blocks, then dW_in */
+}
+
+size_t classifier_bn_count(const Classifier *c)
+{
+    return c->cfg.net.bn ? 2 * c->net->cfg.depth + (c->bn_f ? 1 : 0) : 0;
+}
+
+BatchnormCache *classifier_bn_layer(const Classifier *c, size_t i, char *name, size_t len)
+{
+    size_t L = c->net->cfg.depth;
+    assert(i < classifier_bn_count(c));
+    if (i == 2 * L) {                                      /* pre order: BN_f after the blocks */
+        if (name) snprintf(name, len, "final.bn");
+        return c->bn_f;
+    }
+    const BlockCache *bc = c->net->cache[i / 2];
+    int pre = c->cfg.net.order == ORDER_PRE, j = pre ? (int)(i % 2) : (int)(i % 2) + 1;
+    if (name) snprintf(name, len, "block%zu.bn%d", i / 2 + 1, j);
+    return j == 0 ? bc->bn0 : j == 1 ? bc->bn1 : bc->bn2;
+}
+
+void classifier_bn_thaw(Classifier *c)
+{
+    for (size_t i = 0; i < classifier_bn_count(c); i++)
+        batchnorm_cache_thaw(classifier_bn_layer(c, i, NULL, 0));
 }

@@ -117,4 +117,18 @@ void classifier_zero_grad(Classifier *c);
  * through the head and the net). After classifier_loss with the same y. Not for a twin. */
 void classifier_backward(Classifier *c, const int *y);
 
+/* ---- the batch-norm layers (inference mode: train.h, train_bn_freeze) ---- */
+
+/* The number of batch-norm layers: 2 per block with batch norm (BN0 and BN1 in pre order, BN1
+ * and BN2 in post order), then BN_f in pre order; 0 without batch norm. */
+size_t classifier_bn_count(const Classifier *c);
+
+/* Batch-norm layer i, 0 <= i < classifier_bn_count(c), in forward order: its cache (the
+ * statistics and the inference-mode flag, batchnorm.h), owned by c; and, if name is not NULL,
+ * its name "block<l>.bn<j>" (l = 1..L, j = 0, 1, 2) or "final.bn" into name (len bytes). */
+BatchnormCache *classifier_bn_layer(const Classifier *c, size_t i, char *name, size_t len);
+
+/* Every batch-norm layer of c back to training mode (batch statistics). */
+void classifier_bn_thaw(Classifier *c);
+
 #endif

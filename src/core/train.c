@@ -3,12 +3,15 @@
  * The data are the caller's row-major arrays x (n, dim) and y[n]; see train.h for the rules. */
 #include "train.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <gsl/gsl_randist.h>
 
+#include "act.h"
+#include "dense.h"
 #include "softmax.h"
 #include "status.h"
 
@@ -215,7 +218,127 @@ static void moments_add(Moments *s, const gsl_matrix *m, size_t rows)
     s->count = total;
 }
 
-/* The rows first .. first + rows - 1 into the eval batch; zero rows after them. */
+/* The whole-set pass: all n rows go through the net as one batch, block by block through one
+ * block cache, so the memory is that of one block for n rows whatever the depth. In training
+ * mode every BN layer then normalises with the statistics of all n rows, i.e. with the
+ * population statistics of the set. */
+typedef struct {
+    gsl_matrix *a;           /* (n, w): x_0, x_1, ..., x_L, then the head's input h */
+    BlockCache *c;           /* one block's cache for n rows */
+    BatchnormCache *cf;      /* BN_f for n rows (pre order with batch norm), else NULL */
+    gsl_matrix *Z;           /* (n, k) logits, then probabilities */
+} Pass;
+
+static void pass_free(Pass *p)
+{
+    gsl_matrix_free(p->a);
+    block_cache_free(p->c);
+    batchnorm_cache_free(p->cf);
+    gsl_matrix_free(p->Z);
+}
+
+/* RESLAB_OK, RESLAB_ERR_TOOBIG (over RESLAB_MEMORY_LIMIT) or RESLAB_ERR_NOMEM. */
+static int pass_alloc(Pass *p, const Classifier *m, size_t n, char *err, size_t errlen)
+{
+    const Net *net = m->net;
+    size_t w = net->cfg.width, k = m->cfg.classes;
+    double bytes = 8.0 * ((double)n * (double)(2 * w + k) + (double)block_cache_count(&net->block, n));
+    memset(p, 0, sizeof *p);
+    if (bytes > (double)RESLAB_MEMORY_LIMIT)
+        return status_set(err, errlen, RESLAB_ERR_TOOBIG, "evaluating %zu rows needs about %.2f GiB, "
+                          "more than the limit of %.2f GiB", n, bytes / (1u << 30),
+                          (double)RESLAB_MEMORY_LIMIT / (1u << 30));
+    p->a = gsl_matrix_alloc(n, w);
+    p->c = block_cache_alloc(&net->block, n);
+    p->cf = m->bn_f ? batchnorm_cache_alloc(n, w) : NULL;
+    p->Z = gsl_matrix_alloc(n, k);
+    if (!p->a || !p->c || (m->bn_f && !p->cf) || !p->Z) {
+        pass_free(p);
+        return status_set(err, errlen, RESLAB_ERR_NOMEM, "no memory to evaluate %zu rows", n);
+    }
+    return RESLAB_OK;
+}
+
+/* Freezes the BN layers of eval's block l with the statistics the pass left in c. */
+static void freeze_block(Classifier *eval, size_t l, const BlockCache *c)
+{
+    BlockCache *d = eval->net->cache[l];
+    BatchnormCache *src[3] = {c->bn0, c->bn1, c->bn2}, *dst[3] = {d->bn0, d->bn1, d->bn2};
+    for (int j = 0; j < 3; j++)
+        if (src[j]) batchnorm_cache_freeze(dst[j], src[j]->mean, src[j]->var);
+}
+
+/* x_0 = X W_in^T, then x_l = block_l(x_{l-1}) for all n rows (x_l kept in p->a between blocks),
+ * then h = x_L (post), s(BN_f(x_L)) or s(x_L) (pre), and Z = h W_head^T + b_head. Along the way:
+ * freeze (may be NULL) gets every BN layer's statistics, mom (may be NULL) the moments of every
+ * block's z1 and F. */
+static void pass_run(const Classifier *m, const gsl_matrix *X, Pass *p, Classifier *freeze,
+                     Moments *mom)
+{
+    const Net *net = m->net;
+    size_t n = X->size1;
+    dense_forward(X, net->W_in, NULL, p->a);             /* x_0: [n x w] = [n x dim][dim x w] */
+    for (size_t l = 0; l < net->cfg.depth; l++) {
+        block_forward(&net->block, net->params[l], p->a, p->c);
+        if (freeze) freeze_block(freeze, l, p->c);
+        if (mom) moments_add(&mom[2 * l], p->c->z1, n), moments_add(&mom[2 * l + 1], p->c->f, n);
+        gsl_matrix_memcpy(p->a, p->c->out);              /* x_{l+1}: the next block's input */
+    }
+    if (m->h_f) {                                        /* pre order: h = s(BN_f(x_L)) or s(x_L) */
+        if (p->cf) batchnorm_forward(p->a, m->gamma_f, m->beta_f, BATCHNORM_EPS, p->a, p->cf);
+        if (freeze && p->cf) batchnorm_cache_freeze(freeze->bn_f, p->cf->mean, p->cf->var);
+        act_forward(m->cfg.net.act, p->a, p->a);
+    }
+    dense_forward(p->a, m->W_head, m->b_head, p->Z);     /* Z: [n x k] = [n x w][w x k] */
+}
+
+/* The whole-set pass over x and what train_evaluate reports about it; freeze (may be NULL) gets
+ * the population statistics on the way. */
+static int evaluate_pass(const Classifier *m, const double *x, const int *y, size_t n,
+                         Classifier *freeze, TrainEval *out, char *err, size_t errlen)
+{
+    if (n == 0) return status_set(err, errlen, RESLAB_ERR_INVALID, "nothing to evaluate (n = 0)");
+    size_t L = m->net->cfg.depth, k = m->cfg.classes;
+    Pass p;
+    int rc = pass_alloc(&p, m, n, err, errlen);
+    if (rc) return rc;
+    Moments *mom = out && out->response_std ? calloc(2 * L, sizeof *mom) : NULL;
+    if (out && out->response_std && !mom) {
+        pass_free(&p);
+        return status_set(err, errlen, RESLAB_ERR_NOMEM, "no memory for the evaluation");
+    }
+    gsl_matrix_const_view X = gsl_matrix_const_view_array(x, n, m->cfg.dim);
+    pass_run(m, &X.matrix, &p, freeze, mom);
+    if (out) {
+        out->loss = out->accuracy = NAN;
+        if (y) {
+            out->accuracy = (double)softmax_correct(p.Z, y) / (double)n;
+            out->loss = softmax_xent_forward(p.Z, y, p.Z);  /* P = softmax(Z) in place */
+        } else if (out->probs) {
+            softmax_forward(p.Z, p.Z);
+        }
+        if (out->probs) memcpy(out->probs, p.Z->data, n * k * sizeof *out->probs);
+        for (size_t i = 0; mom && i < 2 * L; i++) out->response_std[i] = sqrt(mom[i].m2 / mom[i].count);
+    }
+    free(mom);
+    pass_free(&p);
+    return RESLAB_OK;
+}
+
+int train_evaluate(const Classifier *model, const double *x, const int *y, size_t n,
+                   TrainEval *out, char *err, size_t errlen)
+{
+    return evaluate_pass(model, x, y, n, NULL, out, err, errlen);
+}
+
+int train_bn_freeze(Classifier *eval, const double *x, const int *y, size_t n, TrainEval *out,
+                    char *err, size_t errlen)
+{
+    if (!eval->cfg.net.bn && !out) return RESLAB_OK;
+    return evaluate_pass(eval, x, y, n, eval->cfg.net.bn ? eval : NULL, out, err, errlen);
+}
+
+/* The rows first .. first + rows - 1 into the batch X; zero rows after them. */
 static void load_rows(gsl_matrix *X, const double *x, size_t first, size_t rows)
 {
     size_t dim = X->size2;
@@ -223,74 +346,22 @@ static void load_rows(gsl_matrix *X, const double *x, size_t first, size_t rows)
     if (rows < X->size1) memset(X->data + rows * dim, 0, (X->size1 - rows) * dim * sizeof *x);
 }
 
-/* Loss sum, correct count, probabilities and responses of one evaluated batch (the first rows). */
-static void eval_batch(const Classifier *e, const int *y, size_t first, size_t rows, TrainEval *out,
-                       double *loss_sum, size_t *correct, Moments *mom)
+int train_predict(Classifier *eval, const double *x, size_t n, double *probs, char *err,
+                  size_t errlen)
 {
-    size_t k = e->cfg.classes, L = e->net->cfg.depth;
-    gsl_matrix_const_view z = gsl_matrix_const_submatrix(e->logits, 0, 0, rows, k);
-    gsl_matrix_view p = gsl_matrix_submatrix(e->probs, 0, 0, rows, k);
-    if (y) {
-        *loss_sum += softmax_xent_forward(&z.matrix, y + first, &p.matrix) * (double)rows;
-        *correct += softmax_correct(&z.matrix, y + first);
-    }
-    if (out->probs) {
-        if (!y) softmax_forward(&z.matrix, &p.matrix);   /* no labels: P alone */
-        memcpy(out->probs + first * k, e->probs->data, rows * k * sizeof *out->probs);
-    }
-    for (size_t l = 0; mom && l < L; l++) {
-        const BlockCache *c = e->net->cache[l];
-        moments_add(&mom[2 * l], c->z1, rows);
-        moments_add(&mom[2 * l + 1], c->f, rows);
-    }
-}
-
-/* *out = a twin of the model for eval batches of the given size, checked against the memory
- * limit. RESLAB_OK, RESLAB_ERR_TOOBIG or RESLAB_ERR_NOMEM. */
-static int eval_twin(const Classifier *model, size_t batch, Classifier **out, char *err,
-                     size_t errlen)
-{
-    NetConfig n = model->net->cfg;
-    n.param_grads = 0;
-    size_t bytes = net_twin_memory_bytes(&n, batch);
-    if (bytes > RESLAB_MEMORY_LIMIT)
-        return status_set(err, errlen, RESLAB_ERR_TOOBIG,
-                          "evaluating %zu rows in one batch (batch norm) needs about %.2f GiB, "
-                          "more than the limit of %.2f GiB", batch, (double)bytes / (1u << 30),
-                          (double)RESLAB_MEMORY_LIMIT / (1u << 30));
-    if (!(*out = classifier_alloc_twin(model, batch)))
-        return status_set(err, errlen, RESLAB_ERR_NOMEM, "no memory for the evaluation net");
-    return RESLAB_OK;
-}
-
-int train_evaluate(const Classifier *model, const double *x, const int *y, size_t n,
-                   TrainEval *out, char *err, size_t errlen)
-{
-    if (n == 0) return status_set(err, errlen, RESLAB_ERR_INVALID, "nothing to evaluate (n = 0)");
-    size_t L = model->net->cfg.depth;
-    size_t chunk = model->net->cfg.bn ? n : (n < TRAIN_EVAL_CHUNK ? n : TRAIN_EVAL_CHUNK);
-    Classifier *e = NULL;
-    int rc = eval_twin(model, chunk, &e, err, errlen);
-    if (rc) return rc;
-    gsl_matrix *X = gsl_matrix_alloc(chunk, model->cfg.dim);
-    Moments *mom = out->response_std ? calloc(2 * L, sizeof *mom) : NULL;
-    if (!X || (out->response_std && !mom)) {
-        classifier_free(e), gsl_matrix_free(X), free(mom);
-        return status_set(err, errlen, RESLAB_ERR_NOMEM, "no memory for the evaluation");
-    }
-    double loss_sum = 0.0;
-    size_t correct = 0;
-    for (size_t first = 0; first < n; first += chunk) {
-        size_t rows = n - first < chunk ? n - first : chunk;
+    size_t B = eval->batch, k = eval->cfg.classes;
+    assert(classifier_bn_count(eval) == 0 || classifier_bn_layer(eval, 0, NULL, 0)->frozen);
+    gsl_matrix *X = gsl_matrix_alloc(B, eval->cfg.dim);
+    if (!X) return status_set(err, errlen, RESLAB_ERR_NOMEM, "no memory for the prediction");
+    for (size_t first = 0; first < n; first += B) {
+        size_t rows = n - first < B ? n - first : B;
         load_rows(X, x, first, rows);
-        classifier_forward(e, X);
-        eval_batch(e, y, first, rows, out, &loss_sum, &correct, mom);
+        classifier_forward(eval, X);
+        gsl_matrix_const_view z = gsl_matrix_const_submatrix(eval->logits, 0, 0, rows, k);
+        gsl_matrix_view p = gsl_matrix_submatrix(eval->probs, 0, 0, rows, k);
+        softmax_forward(&z.matrix, &p.matrix);           /* P = softmax(Z), row by row */
+        memcpy(probs + first * k, eval->probs->data, rows * k * sizeof *probs);
     }
-    out->loss = y ? loss_sum / (double)n : NAN;
-    out->accuracy = y ? (double)correct / (double)n : NAN;
-    for (size_t i = 0; mom && i < 2 * L; i++) out->response_std[i] = sqrt(mom[i].m2 / mom[i].count);
-    classifier_free(e);
     gsl_matrix_free(X);
-    free(mom);
     return RESLAB_OK;
 }

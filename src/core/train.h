@@ -34,8 +34,8 @@
 #include "sgd.h"
 
 #define TRAIN_SHUFFLE_SEED_OFFSET 1000003UL
-/* Rows per evaluation batch without batch norm (rows are independent there; any size gives the
- * same numbers, up to summation order). */
+/* A good batch for an evaluation twin (train_predict): rows are independent there, so any size
+ * gives the same numbers up to summation order. */
 #define TRAIN_EVAL_CHUNK 256
 
 typedef struct {
@@ -121,13 +121,42 @@ typedef struct {
 } TrainEval;
 
 /* Forward over x (n, dim) with the model's current weights; y may be NULL (then loss and accuracy
- * are NaN, probs are still filled). Without batch norm: batches of TRAIN_EVAL_CHUNK rows, the
- * last one padded with zero rows whose outputs are ignored. With batch norm (training-mode
- * statistics only, batchnorm.h): all n rows in one batch, so each BN layer normalises with the
- * statistics of the whole set, whatever B the model trained with. RESLAB_OK, or
- * RESLAB_ERR_TOOBIG (the one-batch net would exceed RESLAB_MEMORY_LIMIT), RESLAB_ERR_NOMEM,
- * RESLAB_ERR_INVALID (n = 0). */
+ * are NaN, probs are still filled). All n rows go through the net as one batch, block by block
+ * through one block's cache, so the memory is that of one block for n rows whatever the depth
+ * (n 1000, width 32: about 3 MB). With batch norm every BN layer thus normalises with the
+ * statistics of the whole set: exactly inference mode with the population statistics of x
+ * (train_bn_freeze below), whatever B the model trained with. RESLAB_OK, or RESLAB_ERR_TOOBIG
+ * (over RESLAB_MEMORY_LIMIT), RESLAB_ERR_NOMEM, RESLAB_ERR_INVALID (n = 0). */
 int train_evaluate(const Classifier *model, const double *x, const int *y, size_t n,
                    TrainEval *out, char *err, size_t errlen);
+
+/* ---- batch norm in inference mode: evaluating a trained net on arbitrary points ----
+ * Usage (the decision regions of a trained model on a grid of G points):
+ *     Classifier *ev = classifier_alloc_twin(t->model, 256);        shares the weights
+ *     if (train_bn_freeze(ev, x, y, n, NULL, err, sizeof err)) ...  x, y: the training set
+ *     train_predict(ev, grid, G, probs, err, sizeof err);           probs (G, k)
+ *     classifier_free(ev);
+ *
+ * Statistics: exact population statistics of the training set, computed after training (not
+ * running averages): for every BN layer in forward order, mu_j and the biased var_j of its input
+ * over all n rows, where every earlier BN layer already normalises with its own population
+ * statistics. A training-mode forward pass of all n rows as one batch computes exactly these
+ * (train_evaluate's pass), so on the training set inference mode reproduces train_evaluate. */
+
+/* Freezes every BN layer of eval (a twin of the trained model, classifier_alloc_twin, any batch
+ * size: it shares the weights, not the caches, so the model itself keeps training in batch
+ * mode) with the population statistics of x (n, dim) under eval's current weights: one pass as
+ * train_evaluate's, and out (may be NULL) gets what train_evaluate(eval, x, y, n, out) reports,
+ * at no extra cost. Without batch norm and without out it does nothing. Call it again after
+ * more training. RESLAB_OK, RESLAB_ERR_INVALID (n = 0), RESLAB_ERR_TOOBIG, RESLAB_ERR_NOMEM. */
+int train_bn_freeze(Classifier *eval, const double *x, const int *y, size_t n, TrainEval *out,
+                    char *err, size_t errlen);
+
+/* The softmax probabilities of the n rows of x (n, dim) into probs (n, k) row-major, forward in
+ * batches of eval->batch rows (the last one padded with zero rows, whose outputs are dropped).
+ * eval must have no batch norm or be frozen (train_bn_freeze): rows are independent then.
+ * RESLAB_OK or RESLAB_ERR_NOMEM (one batch of inputs). */
+int train_predict(Classifier *eval, const double *x, size_t n, double *probs, char *err,
+                  size_t errlen);
 
 #endif

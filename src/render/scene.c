@@ -9,6 +9,7 @@
 #include "scene_jacobian.h"
 #include "scene_paths.h"
 #include "scene_shatter.h"
+#include "scene_train.h"
 #include "scene_unroll.h"
 #include "scene_variance.h"
 #include "status.h"
@@ -29,6 +30,7 @@ static const struct {
     [SCENE_JACOBIAN] = {"jacobian", "Singular values of the Jacobian", "雅可比矩阵的奇异值"},
     [SCENE_SHATTER] = {"shatter", "Shattered gradients", "破碎梯度"},
     [SCENE_VARIANCE] = {"variance", "Variance by depth", "方差随深度的变化"},
+    [SCENE_TRAIN] = {"train", "Plain and residual nets training side by side", "普通网络与残差网络并排训练"},
 };
 
 SceneParams scene_params_default(void)
@@ -45,6 +47,9 @@ void scene_apply_defaults(SceneKind k, SceneParams *p, unsigned given)
 {
     if (k == SCENE_UNROLL && !(given & SCENE_GIVEN_ORDER)) p->net.order = ORDER_PRE;
     if (k == SCENE_SHATTER && !(given & SCENE_GIVEN_WIDTH)) p->net.width = 200;
+    if (k == SCENE_TRAIN && !(given & SCENE_GIVEN_DEPTH)) p->net.depth = 20;
+    if (k == SCENE_TRAIN && !(given & SCENE_GIVEN_WIDTH)) p->net.width = 32;
+    if (k == SCENE_TRAIN) p->net.bn = 1;
 }
 
 const char *scene_name(SceneKind k) { return k < SCENE_COUNT ? scene_info[k].name : "?"; }
@@ -86,6 +91,7 @@ Scene *scene_alloc(SceneKind k, const SceneParams *p, char *err, size_t errlen)
     case SCENE_JACOBIAN: s->data = scene_jacobian_alloc(p, err, errlen); break;
     case SCENE_SHATTER: s->data = scene_shatter_alloc(p, err, errlen); break;
     case SCENE_VARIANCE: s->data = scene_variance_alloc(p, err, errlen); break;
+    case SCENE_TRAIN: s->data = scene_train_alloc(p, err, errlen); break;
     case SCENE_COUNT: break;
     }
     if (!s->data) {
@@ -106,6 +112,7 @@ void scene_free(Scene *s)
     case SCENE_JACOBIAN: scene_jacobian_free(s->data); break;
     case SCENE_SHATTER: scene_shatter_free(s->data); break;
     case SCENE_VARIANCE: scene_variance_free(s->data); break;
+    case SCENE_TRAIN: scene_train_free(s->data); break;
     case SCENE_COUNT: break;
     }
     free(s);
@@ -125,6 +132,7 @@ void scene_draw(const Scene *s, cairo_t *cr, Rect r, const Theme *t)
     case SCENE_JACOBIAN: scene_jacobian_draw(s->data, cr, r, t, s->lang); break;
     case SCENE_SHATTER: scene_shatter_draw(s->data, cr, r, t, s->lang); break;
     case SCENE_VARIANCE: scene_variance_draw(s->data, cr, r, t, s->lang); break;
+    case SCENE_TRAIN: scene_train_draw(s->data, cr, r, t, s->lang); break;
     case SCENE_COUNT: break;
     }
 }

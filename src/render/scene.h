@@ -34,6 +34,7 @@ typedef enum {
     SCENE_JACOBIAN,   /* singular values of dx_L/dx_0 and of each block */
     SCENE_SHATTER,    /* autocorrelation of dy/dx by depth */
     SCENE_VARIANCE,   /* second moment by layer, measured and predicted */
+    SCENE_TRAIN,      /* a plain and a residual net training side by side: losses, decision regions */
     SCENE_COUNT
 } SceneKind;
 
@@ -48,6 +49,9 @@ typedef struct {
     size_t example;         /* block and Jacobian scenes: which example of the batch */
     size_t samples;         /* paths scene: sampled paths per length */
     SceneLang lang;         /* titles, labels and notes */
+    size_t epochs;          /* train scene: the training budget in epochs (0: SCENE_TRAIN_EPOCHS) */
+    int untrained;          /* train scene: 1: scene_alloc stops at step 0 (the viewer trains it
+                               live, scene_train.h); 0: it trains the whole budget (render) */
 } SceneParams;
 
 enum { SCENE_SHOW_PLAIN = 1, SCENE_SHOW_RESIDUAL = 2, SCENE_SHOW_BOTH = 3 };
@@ -56,7 +60,7 @@ enum { SCENE_SHOW_PLAIN = 1, SCENE_SHOW_RESIDUAL = 2, SCENE_SHOW_BOTH = 3 };
  * depths shown, both nets, example 0, 100 samples, English. */
 SceneParams scene_params_default(void);
 
-/* "depth", "block", "unroll", "paths", "jacobian", "shatter", "variance". */
+/* "depth", "block", "unroll", "paths", "jacobian", "shatter", "variance", "train". */
 const char *scene_name(SceneKind k);
 /* RESLAB_OK or RESLAB_ERR_INVALID for an unknown name. */
 int scene_parse(const char *name, SceneKind *out);
@@ -74,7 +78,9 @@ void scene_draw(const Scene *s, cairo_t *cr, Rect r, const Theme *t);
 
 /* The defaults a scene puts on options that were not given (render, view and lessons agree):
  * unroll: pre-activation order (as `reslab unroll`); shatter: width 200 (as `flow --shatter`,
- * Balduzzi et al.'s width). given: SCENE_GIVEN_* bits of the options the user set. */
+ * Balduzzi et al.'s width); train: depth 20, width 32 (as `reslab train`) and batch norm always
+ * on (there is no option to turn it off on these command lines; without it post-order residual
+ * nets diverge at He init, docs/training.md). given: SCENE_GIVEN_* bits of the options the user set. */
 enum { SCENE_GIVEN_ORDER = 1, SCENE_GIVEN_WIDTH = 2, SCENE_GIVEN_DEPTH = 4 };
 void scene_apply_defaults(SceneKind k, SceneParams *p, unsigned given);
 
