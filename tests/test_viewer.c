@@ -2,6 +2,7 @@
  * frames with scripted keys, and the viewer's command-line errors. Exit 77 (skipped) if SDL
  * cannot start even with the dummy driver. */
 #include <cairo.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "present.h"
 #include "scene.h"
 #include "scene_depth.h"
+#include "scene_train.h"
 #include "commands.h"
 #include "viewer.h"
 #include "lesson.h"
@@ -353,6 +355,52 @@ static void test_lesson_mode(Check *c, Present *p)
     lesson_free(&l);
 }
 
+static int train_finished(const ViewerState *s)
+{
+    return s->scene && scene_kind(s->scene) == SCENE_TRAIN && !s->building &&
+           scene_train_done(scene_data(s->scene));
+}
+
+/* The train scene trains live: sync, one epoch per frame while playing, → one epoch when
+ * paused; async, on the compute thread until the budget is done (4 epochs here). */
+static void test_train_scene(Check *c, Present *p)
+{
+    SceneParams par = scene_params_default();
+    scene_apply_defaults(SCENE_TRAIN, &par, 0);
+    par.net.depth = 4;
+    par.epochs = 4;
+    Theme th = theme_light();
+    ViewerState s;
+    char err[512];
+    if (!check_true(c, viewer_state_init(&s, SCENE_TRAIN, &par, &th, err, sizeof err) == 0,
+                    "train scene (%s)", err)) return;
+    const SceneTrain *tr = scene_data(s.scene);
+    check_true(c, scene_train_epochs_done(tr, SCENE_TRAIN_RESIDUAL) == 0,
+               "test_viewer_train_scene_starts_untrained");
+    run_frames(&s, p, 2);
+    tr = scene_data(s.scene);
+    check_true(c, scene_train_epochs_done(tr, SCENE_TRAIN_RESIDUAL) == 2,
+               "test_train_one_epoch_per_frame: %zu", scene_train_epochs_done(tr, SCENE_TRAIN_RESIDUAL));
+    viewer_handle_key(&s, ' ');
+    run_frames(&s, p, 3);
+    size_t e = scene_train_epochs_done(scene_data(s.scene), SCENE_TRAIN_RESIDUAL);
+    viewer_handle_key(&s, VK_RIGHT);
+    run_frames(&s, p, 1);
+    size_t e2 = scene_train_epochs_done(scene_data(s.scene), SCENE_TRAIN_RESIDUAL);
+    check_true(c, e == 2 && e2 == 3, "test_train_paused_then_one_epoch: %zu then %zu", e, e2);
+    viewer_state_free(&s);
+    if (viewer_state_init(&s, SCENE_TRAIN, &par, &th, err, sizeof err) ||
+        viewer_go_async(&s, err, sizeof err)) {
+        check_true(c, 0, "async train scene (%s)", err);
+        return;
+    }
+    int done = frames_until(&s, p, train_finished, 60);
+    double er = done ? scene_train_error(scene_data(s.scene), SCENE_TRAIN_RESIDUAL) : NAN;
+    check_true(c, done && er >= 0 && er <= 1, "test_async_train_runs_the_budget: done %d, residual "
+               "training error %.3f", done, er);
+    viewer_state_free(&s);
+}
+
 /* The whole command: a scripted run writes a screenshot of the requested size. */
 static void test_main_runs(Check *c)
 {
@@ -390,6 +438,7 @@ int main(void)
     test_screenshot(&c, p);
     test_async(&c, p);
     test_lesson_mode(&c, p);
+    test_train_scene(&c, p);
     present_close(p);
     test_option_errors(&c);
     test_main_runs(&c);

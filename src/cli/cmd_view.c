@@ -156,8 +156,11 @@ static void print_bench(double *t[PARTS], size_t n, const ViewerState *s)
 {
     static const char *names[PARTS] = {"update (drawing thread)", "draw (cairo)", "upload (texture)",
                                        "present (SDL)", "frame total"};
-    printf("reslab view --bench: %zu frames at %.0fx%.0f, scene %s, depth %zu of %zu, width %zu, %s\n",
-           n, s->win_w, s->win_h, scene_name(s->kind), s->shown, s->params.net.depth,
+    char depth[64];
+    if (s->kind == SCENE_DEPTH) snprintf(depth, sizeof depth, "depth %zu of %zu", s->shown, s->params.net.depth);
+    else snprintf(depth, sizeof depth, "depth %zu", s->params.net.depth);
+    printf("reslab view --bench: %zu frames at %.0fx%.0f, scene %s, %s, width %zu, %s\n",
+           n, s->win_w, s->win_h, scene_name(s->kind), depth,
            s->params.net.width, s->worker ? "compute thread" : "compute on the drawing thread (--sync)");
     printf("  %-24s %9s %9s %9s\n", "part (ms per frame)", "median", "p99", "max");
     for (int k = 0; k < PARTS; k++) {
@@ -165,8 +168,8 @@ static void print_bench(double *t[PARTS], size_t n, const ViewerState *s)
         printf("  %-24s %9.2f %9.2f %9.2f\n", names[k], med, p99, t[k][n - 1]);
     }
     if (s->worker && s->worker_steps > 0)
-        printf("  compute thread: %ld depth steps, mean %.2f ms per step (last %.2f ms), "
-               "%.1f blocks/s while growing\n", s->worker_steps,
+        printf("  compute thread: %ld %s, mean %.2f ms each (last %.2f ms), %.1f per second while "
+               "computing\n", s->worker_steps, s->kind == SCENE_TRAIN ? "epochs" : "depth steps",
                s->worker_step_ms_sum / (double)s->worker_steps, s->worker_last_step_ms,
                1e3 * (double)s->worker_steps / s->worker_step_ms_sum);
     double *tot = t[PART_TOTAL];

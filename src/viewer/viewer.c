@@ -11,6 +11,7 @@
 
 #include "present.h"
 #include "scene_depth.h"
+#include "scene_train.h"
 #include "viewer_lesson.h"
 #include "worker.h"
 
@@ -58,7 +59,19 @@ static Scene *build(ViewerState *s, SceneKind kind, SceneParams *p, char *err, s
     } else {
         p->shown_depth = 0;
     }
+    if (kind == SCENE_TRAIN) p->untrained = 1;   /* the viewer trains it, live */
     return scene_alloc(kind, p, err, errlen);
+}
+
+static int is_train(const ViewerState *s) { return s->scene && s->kind == SCENE_TRAIN; }
+
+/* The training scene has trained its whole budget (read under the lock when async). */
+static int train_done(ViewerState *s)
+{
+    Scene *sc = lock_scene(s);
+    int done = sc && scene_kind(sc) == SCENE_TRAIN && scene_train_done(scene_data(sc));
+    unlock_scene(s);
+    return done;
 }
 
 int viewer_state_init(ViewerState *s, SceneKind kind, const SceneParams *p, const Theme *t,
@@ -129,7 +142,10 @@ int viewer_handle_key(ViewerState *s, int key)
     NetConfig *n = &s->params.net;
     switch (key) {
     case ' ':
-        if (is_depth(s) && s->shown >= n->depth) {
+        if (is_train(s) && train_done(s)) {           /* again, from step 0 */
+            s->rebuild = 1;
+            s->paused = 0;
+        } else if (is_depth(s) && s->shown >= n->depth) {
             s->restart_req = 1;
             s->paused = 0;
         } else {
@@ -326,6 +342,7 @@ static void post_rebuild(ViewerState *s, WorkerRequest *r)
     } else {
         r->params.shown_depth = 0;
     }
+    if (s->kind == SCENE_TRAIN) r->params.untrained = 1;
     s->rebuild = 0;
     s->building = 1;
     s->acc = 0;
@@ -362,6 +379,10 @@ static void update_async(ViewerState *s, double dt)
     s->shown = st.shown;
     WorkerRequest r = {0};
     if (s->rebuild) post_rebuild(s, &r);
+    if (!s->building && st.kind == SCENE_TRAIN && s->kind == SCENE_TRAIN) {
+        r.play = !s->paused;
+        r.step = s->step_req > 0;
+    }
     int depth_on_screen = !s->building && st.kind == SCENE_DEPTH && s->kind == SCENE_DEPTH;
     if (depth_on_screen) {
         size_t L = s->params.net.depth;
@@ -406,6 +427,13 @@ void viewer_update(ViewerState *s, double dt)
         return;
     }
     if (s->rebuild) apply_rebuild(s);
+    if (is_train(s) && (!s->paused || s->step_req > 0)) {   /* sync: one epoch per frame */
+        SceneTrain *tr = scene_data(s->scene);
+        if (!scene_train_step_compute(tr, scene_train_steps_per_epoch(tr))) {
+            scene_train_step_publish(tr);
+            steps++;
+        }
+    }
     if (is_depth(s)) {
         SceneDepth *d = scene_data(s->scene);
         if (s->restart_req) {
@@ -502,8 +530,8 @@ static void draw_box(cairo_t *cr, const Theme *t, double x, double y, double w, 
 
 static const char help_text[] =
     "<b>reslab view: keys</b>\n"
-    "space\tpause / play (restart at the target depth)\n"
-    "← →\tone block down / up\n"
+    "space\tpause / play (restart at the end)\n"
+    "← →\tone block down / up (train: → one epoch)\n"
     "+ −\ttarget depth up / down\n"
     "w\twidth 16, 32, 64\n"
     "i\tinit: he, glorot, orthogonal\n"
@@ -511,7 +539,7 @@ static const char help_text[] =
     "b\tbatch norm on / off\n"
     "p\tboth nets / plain / residual\n"
     "r\tnew seed\n"
-    "1..7\tscene: depth block unroll paths jacobian shatter variance\n"
+    "1..8\tscene: depth block unroll paths jacobian shatter variance train\n"
     "s\tscreenshot (PNG, path printed)\n"
     "f\tfullscreen\n"
     "h ?\tthis help\n"
@@ -537,6 +565,17 @@ void viewer_draw(ViewerState *s, cairo_t *cr, double w, double h)
                  scene_name(s->kind), s->message[0] ? "   " : "", s->message);
     else if (s->lesson)
         viewer_lesson_status(s, line, sizeof line);
+    else if (shown_kind == SCENE_TRAIN) {
+        Scene *tsc = lock_scene(s);
+        const SceneTrain *tr = tsc && scene_kind(tsc) == SCENE_TRAIN ? scene_data(tsc) : NULL;
+        size_t e = tr ? scene_train_epochs_done(tr, SCENE_TRAIN_RESIDUAL) : 0;
+        size_t E = tr ? scene_train_total_steps(tr) / scene_train_steps_per_epoch(tr) : 0;
+        int done = tr && scene_train_done(tr);
+        unlock_scene(s);
+        snprintf(line, sizeof line, "epoch %zu / %zu   %s   →: one epoch   h: help%s%s", e, E,
+                 done ? "done (space: again)" : s->paused ? "paused" : "training",
+                 s->message[0] ? "   " : "", s->message);
+    }
     else if (shown_kind == SCENE_DEPTH) {
         /* the pace: the animation's rate, or what the compute thread manages if that is less */
         double rate = s->rate;

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "scene_depth.h"
+#include "scene_train.h"
 #include "status.h"
 
 struct Worker {
@@ -27,6 +28,7 @@ struct Worker {
     WorkerRequest req;
     int restart;
     size_t want;
+    int play, step;               /* the training scene: train on / one epoch asked for */
     void (*job)(void *);          /* pending job, or NULL */
     void *job_ctx;
     int *job_done;
@@ -48,6 +50,8 @@ static size_t shown_of(const Worker *w)
 
 static int has_work(const Worker *w)
 {
+    if (w->kind == SCENE_TRAIN && (w->play || w->step) && !scene_train_done(scene_data(w->scene)))
+        return 1;
     return w->stop || w->pending || w->job || (w->kind == SCENE_DEPTH && (w->restart ||
            (shown_of(w) < w->want && shown_of(w) < w->full)));
 }
@@ -75,6 +79,7 @@ static void do_build(Worker *w)
         w->kind = r.kind;
         w->full = r.kind == SCENE_DEPTH ? r.params.net.depth : 0;
         w->restart = 0;
+        w->step = 0;
         w->out.built = 1;
         w->out.build_failed = 0;
         w->out.params = r.params;
@@ -90,6 +95,24 @@ static void do_build(Worker *w)
         pthread_mutex_unlock(&w->mu);
         scene_free(old);
         pthread_mutex_lock(&w->mu);
+    }
+}
+
+/* One epoch more of both nets of the training scene: compute unlocked, publish locked. */
+static void do_epoch(Worker *w)
+{
+    SceneTrain *t = scene_data(w->scene);
+    w->step = 0;
+    pthread_mutex_unlock(&w->mu);
+    double t0 = now_ms();
+    int done = scene_train_step_compute(t, scene_train_steps_per_epoch(t));
+    double ms = now_ms() - t0;
+    pthread_mutex_lock(&w->mu);
+    if (!done) {
+        scene_train_step_publish(t);
+        w->out.steps++;
+        w->out.step_ms_sum += ms;
+        w->out.last_step_ms = ms;
     }
 }
 
@@ -133,6 +156,8 @@ static void *worker_main(void *arg)
             job(ctx);
             pthread_mutex_lock(&w->mu);
             if (done) *done = 1;
+        } else if (w->kind == SCENE_TRAIN) {
+            do_epoch(w);
         } else if (w->restart) {
             w->restart = 0;
             scene_depth_restart(scene_data(w->scene));   /* one block: cheap, under the lock */
@@ -183,6 +208,8 @@ void worker_post(Worker *w, const WorkerRequest *r)
         if (w->building) status_cancel(1);      /* the build in progress is superseded */
     }
     if (r->restart) w->restart = 1;
+    w->play = r->play;
+    if (r->step) w->step = 1;
     if (r->job) {
         w->job = r->job;
         w->job_ctx = r->job_ctx;

@@ -31,6 +31,9 @@ typedef struct {
     int restart;            /* 1: the depth scene back to depth 1 */
     size_t want;            /* the depth scene grows one block at a time while shown < want
                                (the drawing thread raises it at the animation's pace) */
+    int play;               /* the training scene trains an epoch at a time while play is 1
+                               (scene_train_step_compute off the lock, _publish under it) */
+    int step;               /* the training scene: one more epoch even when not playing */
     void (*job)(void *ctx); /* non-NULL: run job(job_ctx) on the thread (after a pending build),
                                then set *job_done = 1 under the lock: read what the job wrote
                                only once *job_done reads 1 under the lock (worker_lock_scene).
