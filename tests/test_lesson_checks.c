@@ -19,6 +19,7 @@
 #include "lesson_measures.h"
 #include "lesson_params.h"
 #include "paths.h"
+#include "scene_train.h"
 #include "stats.h"
 #include "status.h"
 
@@ -424,6 +425,25 @@ static void test_registry(Check *c)
     check_true(c, strcmp(buf, "溢出") == 0, "NaN prints as 溢出 in Chinese ('%s')", buf);
 }
 
+/* The training measures train the nets the train scene trains: the same final training errors,
+ * bit for bit (the scene's come from its own trainers and population-statistics pass). */
+static void test_training_measures_match_the_train_scene(Check *c)
+{
+    SceneParams p = params(c, SCENE_TRAIN, "--depth 4 --seed 2");
+    p.epochs = 3;
+    char err[512];
+    double plain = NAN, res = NAN;
+    int rc = measure_train_error_plain(&p, &plain, err, sizeof err) ||
+             measure_train_error_residual(&p, &res, err, sizeof err);
+    SceneTrain *s = rc ? NULL : scene_train_alloc(&p, err, sizeof err);
+    double sp = s ? scene_train_error(s, SCENE_TRAIN_PLAIN) : NAN;
+    double sr = s ? scene_train_error(s, SCENE_TRAIN_RESIDUAL) : NAN;
+    check_true(c, !rc && s && plain == sp && res == sr && plain >= 0 && plain <= 1,
+               "train_error_plain / _residual = the train scene's errors: %.17g = %.17g, %.17g = %.17g (%s)",
+               plain, sp, res, sr, rc ? err : "ok");
+    scene_train_free(s);
+}
+
 static void test_every_measure_is_fast_at_lesson_sizes(Check *c)
 {
     double worst = 0.0;
@@ -462,6 +482,7 @@ int main(void)
     test_lesions_match_the_lesion_study(&c);
     test_variance_growth(&c);
     test_registry(&c);
+    test_training_measures_match_the_train_scene(&c);
     test_every_measure_is_fast_at_lesson_sizes(&c);
     return check_done(&c);
 }

@@ -33,6 +33,11 @@ NetConfig measure_step_net(const SceneParams *p);
 double measure_max_abs_diff(const gsl_matrix *a, const gsl_matrix *b);
 
 /* one block */
+/* Training (lesson_measures_train.c): the final training error (fraction misclassified) of the
+ * plain / residual net of p on the task of train_task.h, after p->epochs (0: 30) epochs. */
+int measure_train_error_plain(const SceneParams *p, double *v, char *err, size_t errlen);
+int measure_train_error_residual(const SceneParams *p, double *v, char *err, size_t errlen);
+
 int measure_identity_error(const SceneParams *p, double *v, char *err, size_t errlen);
 int measure_block_residual_norm(const SceneParams *p, double *v, char *err, size_t errlen);
 int measure_projection_error(const SceneParams *p, double *v, char *err, size_t errlen);

@@ -64,8 +64,7 @@ const char *lesson_params_names(void)
 SceneParams lesson_params_defaults(SceneKind kind)
 {
     SceneParams p = scene_params_default();
-    if (kind == SCENE_UNROLL) p.net.order = ORDER_PRE;   /* as `reslab render unroll` */
-    if (kind == SCENE_SHATTER) p.net.width = 200;        /* as `reslab render shatter` */
+    scene_apply_defaults(kind, &p, 0);                   /* as `reslab render KIND` */
     return p;
 }
 

@@ -16,6 +16,7 @@
 
 #include "dataset.h"
 #include "scene_util.h"
+#include "train_task.h"
 #include "status.h"
 #include "text.h"
 #include "train.h"
@@ -93,25 +94,12 @@ static int make_grid(SceneTrain *s)
 
 static ClassifierConfig model_config(const SceneTrain *s, int k)
 {
-    ClassifierConfig m = classifier_config_default();
-    m.net = s->p.net;
-    m.net.shortcut = k == SCENE_TRAIN_PLAIN ? SHORTCUT_NONE
-                     : s->p.net.shortcut == SHORTCUT_NONE ? SHORTCUT_IDENTITY : s->p.net.shortcut;
-    m.net.input_width = 0;
-    m.net.param_grads = 1;
-    m.dim = 2;
-    m.classes = s->d.classes;
-    return m;
+    return train_task_model(&s->p.net, s->d.classes, k == SCENE_TRAIN_RESIDUAL);
 }
 
 static TrainConfig train_config(const SceneTrain *s)
 {
-    TrainConfig tc = train_config_default();
-    tc.batch = s->B, tc.epochs = s->E, tc.seed = s->p.seed;
-    tc.sgd.lr = SCENE_TRAIN_LR, tc.sgd.schedule = SGD_LR_STEP;       /* momentum 0.9, wd 1e-4 */
-    if (s->E / 2 >= 1) tc.sgd.milestones[tc.sgd.n_milestones++] = s->E / 2;
-    if (3 * s->E / 4 > s->E / 2) tc.sgd.milestones[tc.sgd.n_milestones++] = 3 * s->E / 4;
-    return tc;
+    return train_task_config(s->B, s->E, s->p.seed);
 }
 
 /* Both trainers and inference twins, after checking their configs. */
@@ -244,8 +232,7 @@ SceneTrain *scene_train_alloc(const SceneParams *p, char *err, size_t errlen)
     s->p = *p;
     s->B = p->batch > SCENE_TRAIN_MIN_BATCH ? p->batch : SCENE_TRAIN_MIN_BATCH;
     s->E = p->epochs ? p->epochs : SCENE_TRAIN_EPOCHS;
-    int rc = dataset_synth(&s->d, "spirals", SCENE_TRAIN_N, SCENE_TRAIN_ARMS, SCENE_TRAIN_DATA_SEED,
-                           SCENE_TRAIN_NOISE, err, errlen);
+    int rc = train_task_data(&s->d, err, errlen);
     if (!rc && s->E > 100000) rc = status_set(err, errlen, RESLAB_ERR_INVALID, "train scene: at most "
                                               "100000 epochs, not %zu", s->E);
     if (!rc) rc = build_nets(s, err, errlen);

@@ -46,19 +46,20 @@
 #include "plot.h"
 #include "scene.h"
 #include "theme.h"
+#include "train_task.h"
 
 enum {
     SCENE_TRAIN_GRID = 96,          /* decision-region grid points per side */
-    SCENE_TRAIN_N = 1000,           /* the spirals: points, arms, data seed */
-    SCENE_TRAIN_ARMS = 3,
-    SCENE_TRAIN_DATA_SEED = 1,
-    SCENE_TRAIN_MIN_BATCH = 64,
-    SCENE_TRAIN_EPOCHS = 30,
+    SCENE_TRAIN_N = TRAIN_TASK_N,   /* the task of train_task.h: spirals, arms, data seed */
+    SCENE_TRAIN_ARMS = TRAIN_TASK_ARMS,
+    SCENE_TRAIN_DATA_SEED = TRAIN_TASK_DATA_SEED,
+    SCENE_TRAIN_MIN_BATCH = TRAIN_TASK_MIN_BATCH,
+    SCENE_TRAIN_EPOCHS = TRAIN_TASK_EPOCHS,
     SCENE_TRAIN_PLAIN = 0,          /* net indices of the accessors */
     SCENE_TRAIN_RESIDUAL = 1,
 };
-#define SCENE_TRAIN_NOISE 0.05
-#define SCENE_TRAIN_LR 0.02
+#define SCENE_TRAIN_NOISE TRAIN_TASK_NOISE
+#define SCENE_TRAIN_LR TRAIN_TASK_LR
 
 typedef struct SceneTrain SceneTrain;
 
