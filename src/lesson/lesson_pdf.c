@@ -10,15 +10,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "lesson_pdf.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cairo-pdf.h>
 
+#include "export.h"
 #include "scene_util.h"
 #include "status.h"
 #include "text.h"
@@ -286,64 +283,6 @@ void lesson_pdf_draw_page(cairo_t *cr, Rect r, const Theme *t, const Lesson *l, 
 
 /* ---- the file ---------------------------------------------------------------------------- */
 
-/* The temporary file being written, and the first write error. */
-typedef struct {
-    FILE *f;
-    int err;
-} Sink;
-
-static cairo_status_t write_cb(void *closure, const unsigned char *data, unsigned int len)
-{
-    Sink *s = closure;
-    if (s->err) return CAIRO_STATUS_WRITE_ERROR;
-    if (fwrite(data, 1, len, s->f) != len) {
-        s->err = errno ? errno : EIO;
-        return CAIRO_STATUS_WRITE_ERROR;
-    }
-    return CAIRO_STATUS_SUCCESS;
-}
-
-/* PATH.tmp.XXXXXX next to path, with the mode a new file gets; *tmp is malloc'ed. */
-static int open_temp(const char *path, Sink *s, char **tmp, char *err, size_t errlen)
-{
-    s->f = NULL;
-    s->err = 0;
-    *tmp = malloc(strlen(path) + sizeof ".tmp.XXXXXX");
-    if (!*tmp) return status_set(err, errlen, RESLAB_ERR_NOMEM, "%s: out of memory", path);
-    strcpy(*tmp, path);
-    strcat(*tmp, ".tmp.XXXXXX");
-    mode_t mask = umask(0);
-    umask(mask);
-    int fd = mkstemp(*tmp), e = 0;
-    if (fd < 0) {
-        e = errno;
-    } else if (fchmod(fd, 0666 & ~mask) != 0 || !(s->f = fdopen(fd, "wb"))) {
-        e = errno;
-        close(fd);
-        remove(*tmp);
-    }
-    if (!e) return RESLAB_OK;
-    free(*tmp);
-    *tmp = NULL;
-    return status_set(err, errlen, RESLAB_ERR_IO, "%s: cannot create a file next to it: %s", path,
-                      strerror(e));
-}
-
-/* Closes the sink; renames tmp over path if all went well, else removes it. */
-static int finish(Sink *s, char *tmp, const char *path, int rc, char *err, size_t errlen)
-{
-    int e = s->err;
-    if (!rc && !e && (fflush(s->f) != 0 || fsync(fileno(s->f)) != 0)) e = errno;
-    if (fclose(s->f) != 0 && !e) e = errno;
-    if (!rc && e) rc = status_set(err, errlen, RESLAB_ERR_IO, "%s: cannot write: %s", path, strerror(e));
-    if (!rc && rename(tmp, path) != 0)
-        rc = status_set(err, errlen, RESLAB_ERR_IO, "%s: cannot rename the temporary file over it: %s",
-                        path, strerror(errno));
-    if (rc) remove(tmp);
-    free(tmp);
-    return rc;
-}
-
 /* The scene and check results of one step, then its page. */
 static int page(cairo_t *cr, const Theme *t, const Lesson *l, size_t i, LessonLang lang,
                 size_t *failed, char *err, size_t errlen)
@@ -365,41 +304,34 @@ static int page(cairo_t *cr, const Theme *t, const Lesson *l, size_t i, LessonLa
         else if (!res[k].passed && failed)
             (*failed)++;
     }
-    if (!rc) {
-        lesson_pdf_draw_page(cr, (Rect){0, 0, LESSON_PDF_W, LESSON_PDF_H}, t, l, i, lang, scene, res);
-        cairo_show_page(cr);
-    }
+    if (!rc) lesson_pdf_draw_page(cr, (Rect){0, 0, LESSON_PDF_W, LESSON_PDF_H}, t, l, i, lang, scene, res);
     free(res);
     scene_free(scene);
     return rc;
+}
+
+typedef struct {
+    const Lesson *l;
+    const Theme *t;
+    LessonLang lang;
+    size_t failed;
+} Handout;
+
+static int handout_page(cairo_t *cr, size_t i, double w, double h, void *ctx, char *err,
+                        size_t errlen)
+{
+    (void)w, (void)h;
+    Handout *o = ctx;
+    return page(cr, o->t, o->l, i, o->lang, &o->failed, err, errlen);
 }
 
 int lesson_pdf_write(const Lesson *l, LessonLang lang, const Theme *theme, const char *path,
                      size_t *failed, char *err, size_t errlen)
 {
     Theme light = theme_light();
-    const Theme *t = theme ? theme : &light;
-    size_t nfail = 0;
-    Sink sink;
-    char *tmp;
-    int rc = open_temp(path, &sink, &tmp, err, errlen);
-    if (rc) return rc;
-    cairo_surface_t *sf = cairo_pdf_surface_create_for_stream(write_cb, &sink, LESSON_PDF_W, LESSON_PDF_H);
-    cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_CREATOR, "reslab lesson");
-    cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_TITLE, lesson_text(&l->title, lang, NULL));
-    cairo_t *cr = cairo_create(sf);
-    for (size_t i = 0; !rc && i < l->nsteps; i++) rc = page(cr, t, l, i, lang, &nfail, err, errlen);
-    cairo_status_t st = cairo_status(cr);
-    cairo_destroy(cr);
-    cairo_surface_finish(sf);                        /* writes the rest of the file */
-    if (st == CAIRO_STATUS_SUCCESS) st = cairo_surface_status(sf);
-    cairo_surface_destroy(sf);
-    if (!rc && st == CAIRO_STATUS_WRITE_ERROR)
-        rc = status_set(err, errlen, RESLAB_ERR_IO, "%s: cannot write: %s", path,
-                        strerror(sink.err ? sink.err : EIO));
-    else if (!rc && st != CAIRO_STATUS_SUCCESS)
-        rc = status_set(err, errlen, RESLAB_ERR_FORMAT, "%s: cairo: %s", path, cairo_status_to_string(st));
-    rc = finish(&sink, tmp, path, rc, err, errlen);
-    if (failed) *failed = nfail;
+    Handout o = {l, theme ? theme : &light, lang, 0};
+    int rc = export_pdf_pages(path, LESSON_PDF_W, LESSON_PDF_H, l->nsteps,
+                              lesson_text(&l->title, lang, NULL), handout_page, &o, err, errlen);
+    if (failed) *failed = o.failed;
     return rc;
 }

@@ -191,3 +191,34 @@ int export_render(const char *path, double width_pt, double height_pt, double sc
     if (fmt == EXPORT_PNG) return render_png(path, width_pt, height_pt, scale, draw, ctx, err, errlen);
     return render_vector(path, fmt, width_pt, height_pt, draw, ctx, err, errlen);
 }
+
+int export_pdf_pages(const char *path, double width_pt, double height_pt, size_t npages,
+                     const char *title, ExportPageDraw draw, void *ctx, char *err, size_t errlen)
+{
+    if (!path || !path[0] || !draw)
+        return status_set(err, errlen, RESLAB_ERR_INVALID, "export: no path or no draw function");
+    Sink s;
+    char *tmp = NULL;
+    int rc = open_temp(path, &s, &tmp, err, errlen);
+    if (rc != RESLAB_OK) return rc;
+    cairo_surface_t *sf = cairo_pdf_surface_create_for_stream(write_cb, &s, width_pt, height_pt);
+    cairo_status_t st = cairo_surface_status(sf);
+    if (st == CAIRO_STATUS_SUCCESS) {
+        cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_CREATOR, "reslab");
+        if (title) cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_TITLE, title);
+        cairo_t *cr = cairo_create(sf);
+        for (size_t i = 0; rc == RESLAB_OK && i < npages; i++) {
+            cairo_save(cr);
+            rc = draw(cr, i, width_pt, height_pt, ctx, err, errlen);
+            cairo_restore(cr);
+            if (rc == RESLAB_OK) cairo_show_page(cr);
+        }
+        st = cairo_status(cr);
+        cairo_destroy(cr);
+    }
+    cairo_surface_finish(sf);                       /* writes the rest of the file */
+    if (st == CAIRO_STATUS_SUCCESS) st = cairo_surface_status(sf);
+    cairo_surface_destroy(sf);
+    if (rc == RESLAB_OK) rc = cairo_rc(st, &s, path, err, errlen);
+    return finish(&s, tmp, path, rc, err, errlen);
+}

@@ -41,4 +41,15 @@ ExportFormat export_format(const char *path);
 int export_render(const char *path, double width_pt, double height_pt, double scale,
                   ExportDraw draw, void *ctx, char *err, size_t errlen);
 
+/* Draws page `page` (0-based) of w x h points into cr (the page is shown after it returns);
+ * non-zero stops the document with that code, its message in err. */
+typedef int (*ExportPageDraw)(cairo_t *cr, size_t page, double w, double h, void *ctx, char *err,
+                              size_t errlen);
+
+/* A PDF of npages pages of width_pt x height_pt with a title in its metadata, written as
+ * export_render writes (a temporary file renamed when complete: path is never half written).
+ * RESLAB_OK, draw's code, RESLAB_ERR_IO, RESLAB_ERR_NOMEM or RESLAB_ERR_FORMAT (cairo). */
+int export_pdf_pages(const char *path, double width_pt, double height_pt, size_t npages,
+                     const char *title, ExportPageDraw draw, void *ctx, char *err, size_t errlen);
+
 #endif
