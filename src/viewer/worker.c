@@ -152,6 +152,8 @@ static void *worker_main(void *arg)
             void *ctx = w->job_ctx;
             int *done = w->job_done;
             w->job = NULL;
+            if (done && *done) continue;   /* done already (posted again): never rewrite what
+                                              the drawing thread may be reading */
             pthread_mutex_unlock(&w->mu);
             job(ctx);
             pthread_mutex_lock(&w->mu);

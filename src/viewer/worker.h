@@ -37,7 +37,8 @@ typedef struct {
     void (*job)(void *ctx); /* non-NULL: run job(job_ctx) on the thread (after a pending build),
                                then set *job_done = 1 under the lock: read what the job wrote
                                only once *job_done reads 1 under the lock (worker_lock_scene).
-                               A newer job replaces one not yet started (its flag stays 0). */
+                               A newer job replaces one not yet started (its flag stays 0); a
+                               job whose flag is already 1 is not run again. */
     void *job_ctx;
     int *job_done;
 } WorkerRequest;
