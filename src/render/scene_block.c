@@ -885,11 +885,7 @@ void scene_block_draw(const SceneBlock *s, cairo_t *cr, Rect r, const Theme *t, 
 {
     SceneBlockLayout L;
     scene_block_layout(cr, s, r, t, lang, &L);
-    cairo_save(cr);
-    cairo_rectangle(cr, r.x, r.y, r.w, r.h);
-    cairo_clip(cr);
-    rgb_set_source(cr, t->background);
-    cairo_paint(cr);
+    scene_util_open(cr, r, t);             /* save, clip to r, background; cairo_restore at the end */
     draw_texts(cr, s, t, lang, &L);
     draw_diagram(cr, s, t, lang, L.diagram);
     draw_panels(cr, s, t, lang, &L);

@@ -548,11 +548,7 @@ void scene_depth_draw(const SceneDepth *s, cairo_t *cr, Rect r, const Theme *the
     const Theme *t = &fitted;
     SceneDepthLayout L;
     layout_fitted(s, cr, r, t, lang, &L);
-    cairo_save(cr);
-    cairo_rectangle(cr, r.x, r.y, r.w, r.h);
-    cairo_clip(cr);
-    rgb_set_source(cr, t->background);
-    cairo_paint(cr);
+    scene_util_open(cr, r, t);             /* save, clip to r, background; cairo_restore at the end */
     draw_header(s, cr, t, lang, L.header);
     for (int i = 0; i < L.nheat; i++) draw_heat(s, cr, t, lang, &L, i);
     draw_grad(s, cr, t, lang, &L);

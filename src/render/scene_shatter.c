@@ -446,11 +446,7 @@ void scene_shatter_draw(const SceneShatter *s, cairo_t *cr, Rect r, const Theme 
     Labels b;
     labels(s, t, lang, &b);
     const SceneShatterData *d = &s->d;
-    cairo_save(cr);
-    cairo_rectangle(cr, r.x, r.y, r.w, r.h);
-    cairo_clip(cr);
-    rgb_set_source(cr, t->background);
-    cairo_paint(cr);
+    scene_util_open(cr, r, t);             /* save, clip to r, background; cairo_restore at the end */
     cairo_translate(cr, r.x, r.y);
     cairo_scale(cr, k, k);
     layout_in(cr, s, fig, t, lang, &o);

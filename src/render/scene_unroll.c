@@ -831,11 +831,7 @@ void scene_unroll_draw(const SceneUnroll *s, cairo_t *cr, Rect r, const Theme *t
 {
     SceneUnrollLayout o;
     scene_unroll_layout(cr, s, r, t, lang, &o);
-    cairo_save(cr);
-    cairo_rectangle(cr, r.x, r.y, r.w, r.h);
-    cairo_clip(cr);
-    rgb_set_source(cr, t->background);
-    cairo_paint(cr);
+    scene_util_open(cr, r, t);             /* save, clip to r, background; cairo_restore at the end */
     draw_top(cr, s, t, lang, &o);
     draw_heat(cr, s, t, lang, &o, o.heat);
     draw_norms(cr, s, t, lang, &o.norms);

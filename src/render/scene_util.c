@@ -218,14 +218,19 @@ int scene_util_make_nets(const NetConfig *cfg, size_t B, unsigned long seed, Net
     return *plain ? RESLAB_OK : RESLAB_ERR_NOMEM;
 }
 
-double scene_util_begin(cairo_t *cr, Rect r, const Theme *t, Rect *fig)
+void scene_util_open(cairo_t *cr, Rect r, const Theme *t)
 {
-    double k = scene_util_fit(r, t, fig);
     cairo_save(cr);
     cairo_rectangle(cr, r.x, r.y, r.w, r.h);
     cairo_clip(cr);
     rgb_set_source(cr, t->background);
     cairo_paint(cr);
+}
+
+double scene_util_begin(cairo_t *cr, Rect r, const Theme *t, Rect *fig)
+{
+    double k = scene_util_fit(r, t, fig);
+    scene_util_open(cr, r, t);
     cairo_translate(cr, r.x, r.y);
     cairo_scale(cr, k, k);
     return k;

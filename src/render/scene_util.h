@@ -103,6 +103,10 @@ double scene_util_fit(Rect r, const Theme *t, Rect *d);
 Rect scene_util_page(cairo_t *cr, const Theme *t, Rect r, const char *title, const char *sub,
                      const char *note, Rect *title_out, Rect *note_out);
 
+/* The opening of a scene's draw that lays out in r itself: cairo_save, clip to r, paint the
+ * theme's background. The caller ends with cairo_restore. */
+void scene_util_open(cairo_t *cr, Rect r, const Theme *t);
+
 /* The opening of a scene's draw: cairo_save, clip to r, paint the background, then translate
  * and scale so that the figure laid out in *fig (scene_util_fit) lands in r. Returns the
  * factor. The caller ends with cairo_restore. */

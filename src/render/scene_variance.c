@@ -454,11 +454,7 @@ void scene_variance_draw(const SceneVariance *s, cairo_t *cr, Rect r, const Them
     const Theme *t = &fitted;
     SceneVarianceLayout L;
     layout_fitted(s, cr, r, t, lang, &L);
-    cairo_save(cr);
-    cairo_rectangle(cr, r.x, r.y, r.w, r.h);
-    cairo_clip(cr);
-    rgb_set_source(cr, t->background);
-    cairo_paint(cr);
+    scene_util_open(cr, r, t);             /* save, clip to r, background; cairo_restore at the end */
     draw_header(s, cr, t, lang, L.header);
     draw_curves(s, cr, t, &L.q, &L.resp);
     PlotLegendEntry e[5];
